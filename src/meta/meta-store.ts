@@ -1,0 +1,117 @@
+/**
+ * The metadata port: users, wikis, roles and access tokens. Async so that the same interface serves the embedded
+ * SQLite store and a PostgreSQL one when wikis are spread over several nodes.
+ */
+
+export type Tier = 'free' | 'premium' | 'lapsed';
+export type Role = 'viewer' | 'editor';
+export type Visibility = 'public' | 'private';
+export type TokenScope = 'read' | 'write';
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  /** Display name; null shows the username. */
+  name: string | null;
+  /** scrypt hash (see auth/passwords), null for accounts without a password. */
+  passwordHash: string | null;
+  isAdmin: boolean;
+  tier: Tier;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface Wiki {
+  id: number;
+  ownerId: number;
+  /** Owner's username: the first part of the wiki's address. */
+  owner: string;
+  slug: string;
+  name: string;
+  purpose: string;
+  visibility: Visibility;
+  categories: string[];
+  createdAt: string;
+}
+
+export interface Grant {
+  wikiId: number;
+  userId: number;
+  username: string;
+  role: Role;
+}
+
+export interface TokenRecord {
+  id: number;
+  userId: number;
+  name: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  hash: string;
+  /** Null: every wiki the user may access. */
+  wikiId: number | null;
+  scope: TokenScope;
+  expiresAt: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  name?: string | null;
+  passwordHash: string | null;
+  isAdmin?: boolean;
+  tier?: Tier;
+}
+
+export interface NewWiki {
+  ownerId: number;
+  slug: string;
+  name: string;
+  purpose: string;
+  visibility?: Visibility;
+  categories: string[];
+}
+
+export interface NewToken {
+  userId: number;
+  name: string;
+  hash: string;
+  wikiId: number | null;
+  scope: TokenScope;
+  expiresAt: string | null;
+}
+
+export interface MetaStore {
+  /** Throws WikiError USER_EXISTS when the username or email is taken (case-insensitive). */
+  createUser(input: NewUser): Promise<User>;
+  getUserById(id: number): Promise<User | null>;
+  /** Case-insensitive. */
+  getUserByUsername(username: string): Promise<User | null>;
+  getUserByEmail(email: string): Promise<User | null>;
+  countUsers(): Promise<number>;
+
+  /** Throws WikiError WIKI_EXISTS when the owner already has that slug. */
+  createWiki(input: NewWiki): Promise<Wiki>;
+  getWiki(owner: string, slug: string): Promise<Wiki | null>;
+  getWikiById(id: number): Promise<Wiki | null>;
+  listWikis(): Promise<Wiki[]>;
+  listWikisOwnedBy(userId: number): Promise<Wiki[]>;
+  deleteWiki(id: number): Promise<void>;
+
+  getRole(wikiId: number, userId: number): Promise<Role | null>;
+  setRole(wikiId: number, userId: number, role: Role): Promise<void>;
+  removeRole(wikiId: number, userId: number): Promise<void>;
+  listGrants(wikiId: number): Promise<Grant[]>;
+
+  createToken(input: NewToken): Promise<TokenRecord>;
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  touchToken(id: number, at: string): Promise<void>;
+  listTokens(userId: number): Promise<TokenRecord[]>;
+  revokeToken(userId: number, id: number): Promise<boolean>;
+
+  /** Throws when the store cannot be used (readiness check). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
