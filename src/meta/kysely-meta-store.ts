@@ -1,0 +1,309 @@
+/**
+ * The metadata store's queries, written once with Kysely's query builder so SQLite and PostgreSQL share them. A
+ * concrete store supplies the Kysely instance and says how its driver reports constraint violations.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { WikiError } from '../errors.js';
+import type { Grant, MetaStore, NewToken, NewUser, NewWiki, Role, TokenRecord, User, Wiki } from './meta-store.js';
+import type { MetaDatabase, TokensTable, UsersTable, WikisTable } from './schema.js';
+
+export type ConstraintViolation = 'unique' | 'foreign-key';
+
+type WikiRow = Selectable<WikisTable> & { owner: string };
+
+function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    passwordHash: row.password_hash,
+    isAdmin: row.is_admin !== 0,
+    tier: row.tier,
+    disabled: row.disabled !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+function parseCategories(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+}
+
+function toWiki(row: WikiRow): Wiki {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    owner: row.owner,
+    slug: row.slug,
+    name: row.name,
+    purpose: row.purpose,
+    visibility: row.visibility,
+    categories: parseCategories(row.categories),
+    createdAt: row.created_at,
+  };
+}
+
+function toToken(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    hash: row.hash,
+    wikiId: row.wiki_id,
+    scope: row.scope,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export abstract class KyselyMetaStore implements MetaStore {
+  protected constructor(protected readonly db: Kysely<MetaDatabase>) {}
+
+  /** How this dialect's driver reports a broken constraint; null for any other error. */
+  protected abstract constraintViolation(err: unknown): ConstraintViolation | null;
+
+  /** Usernames are stored lowercase; the rules (auth/names) refuse uppercase before it gets here. */
+  async createUser(input: NewUser): Promise<User> {
+    const username = input.username.toLowerCase();
+    try {
+      const row = await this.db
+        .insertInto('users')
+        .values({
+          username,
+          email: input.email,
+          name: input.name ?? null,
+          password_hash: input.passwordHash,
+          is_admin: input.isAdmin === true ? 1 : 0,
+          tier: input.tier ?? 'free',
+          created_at: new Date().toISOString(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toUser(row);
+    } catch (err) {
+      if (this.constraintViolation(err) !== 'unique') throw err;
+      if (await this.getUserByUsername(username)) {
+        throw new WikiError('USER_EXISTS', `The username "${username}" is already taken.`, { field: 'username' });
+      }
+      throw new WikiError('USER_EXISTS', `An account with the email "${input.email}" already exists.`, {
+        field: 'email',
+      });
+    }
+  }
+
+  async getUserById(id: number): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async getUserByUsername(username: string): Promise<User | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username.toLowerCase())
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    // lower() on both sides, so the comparison (and the lower(email) index) follow the database's own case folding.
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Slugs are stored lowercase; the rules (auth/names) refuse uppercase before it gets here. */
+  async createWiki(input: NewWiki): Promise<Wiki> {
+    const slug = input.slug.toLowerCase();
+    let id: number;
+    try {
+      const row = await this.db
+        .insertInto('wikis')
+        .values({
+          owner_id: input.ownerId,
+          slug,
+          name: input.name,
+          purpose: input.purpose,
+          visibility: input.visibility ?? 'private',
+          categories: JSON.stringify(input.categories),
+          created_at: new Date().toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      id = row.id;
+    } catch (err) {
+      const violation = this.constraintViolation(err);
+      if (violation === 'unique') {
+        const owner = await this.getUserById(input.ownerId);
+        const address = `${owner?.username ?? input.ownerId}/${slug}`;
+        throw new WikiError('WIKI_EXISTS', `A wiki named "${address}" already exists.`, { field: 'slug' });
+      }
+      if (violation === 'foreign-key') {
+        throw new WikiError('USER_NOT_FOUND', `No user with id ${input.ownerId} to own the wiki.`);
+      }
+      throw err;
+    }
+    const wiki = await this.getWikiById(id);
+    if (!wiki) throw new WikiError('INTERNAL', `Wiki ${id} vanished right after it was created.`);
+    return wiki;
+  }
+
+  private selectWikis() {
+    return this.db
+      .selectFrom('wikis')
+      .innerJoin('users', 'users.id', 'wikis.owner_id')
+      .selectAll('wikis')
+      .select('users.username as owner');
+  }
+
+  /** Case-insensitive, so an address typed with capitals finds the wiki (the result has the stored spelling). */
+  async getWiki(owner: string, slug: string): Promise<Wiki | null> {
+    const row = await this.selectWikis()
+      .where('users.username', '=', owner.toLowerCase())
+      .where('wikis.slug', '=', slug.toLowerCase())
+      .executeTakeFirst();
+    return row ? toWiki(row) : null;
+  }
+
+  async getWikiById(id: number): Promise<Wiki | null> {
+    const row = await this.selectWikis().where('wikis.id', '=', id).executeTakeFirst();
+    return row ? toWiki(row) : null;
+  }
+
+  /** Ordered by owner, then slug. */
+  async listWikis(): Promise<Wiki[]> {
+    const rows = await this.selectWikis().orderBy('users.username').orderBy('wikis.slug').execute();
+    return rows.map(toWiki);
+  }
+
+  /** Ordered by slug. */
+  async listWikisOwnedBy(userId: number): Promise<Wiki[]> {
+    const rows = await this.selectWikis().where('wikis.owner_id', '=', userId).orderBy('wikis.slug').execute();
+    return rows.map(toWiki);
+  }
+
+  /** Also removes the wiki's grants and the tokens scoped to it. Deleting a missing wiki does nothing. */
+  async deleteWiki(id: number): Promise<void> {
+    await this.db.deleteFrom('wikis').where('id', '=', id).execute();
+  }
+
+  async getRole(wikiId: number, userId: number): Promise<Role | null> {
+    const row = await this.db
+      .selectFrom('grants')
+      .select('role')
+      .where('wiki_id', '=', wikiId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role ?? null;
+  }
+
+  /** Grants or changes a role. Throws WIKI_NOT_FOUND / USER_NOT_FOUND when either does not exist. */
+  async setRole(wikiId: number, userId: number, role: Role): Promise<void> {
+    try {
+      await this.db
+        .insertInto('grants')
+        .values({ wiki_id: wikiId, user_id: userId, role })
+        .onConflict((oc) => oc.columns(['wiki_id', 'user_id']).doUpdateSet({ role }))
+        .execute();
+    } catch (err) {
+      if (this.constraintViolation(err) !== 'foreign-key') throw err;
+      if (!(await this.getWikiById(wikiId))) throw new WikiError('WIKI_NOT_FOUND', `No wiki with id ${wikiId}.`);
+      throw new WikiError('USER_NOT_FOUND', `No user with id ${userId}.`);
+    }
+  }
+
+  async removeRole(wikiId: number, userId: number): Promise<void> {
+    await this.db.deleteFrom('grants').where('wiki_id', '=', wikiId).where('user_id', '=', userId).execute();
+  }
+
+  /** Ordered by username. */
+  async listGrants(wikiId: number): Promise<Grant[]> {
+    const rows = await this.db
+      .selectFrom('grants')
+      .innerJoin('users', 'users.id', 'grants.user_id')
+      .select(['grants.wiki_id', 'grants.user_id', 'grants.role', 'users.username'])
+      .where('grants.wiki_id', '=', wikiId)
+      .orderBy('users.username')
+      .execute();
+    return rows.map((r) => ({ wikiId: r.wiki_id, userId: r.user_id, username: r.username, role: r.role }));
+  }
+
+  /** Throws USER_NOT_FOUND / WIKI_NOT_FOUND when the owner or the scoped wiki does not exist. */
+  async createToken(input: NewToken): Promise<TokenRecord> {
+    try {
+      const row = await this.db
+        .insertInto('tokens')
+        .values({
+          user_id: input.userId,
+          name: input.name,
+          hash: input.hash,
+          wiki_id: input.wikiId,
+          scope: input.scope,
+          expires_at: input.expiresAt,
+          created_at: new Date().toISOString(),
+          last_used_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toToken(row);
+    } catch (err) {
+      const violation = this.constraintViolation(err);
+      if (violation === 'unique') {
+        // Only a hash collision or a token stored twice gets here; neither is the caller's input error.
+        throw new WikiError('INTERNAL', 'A token with this hash already exists.');
+      }
+      if (violation !== 'foreign-key') throw err;
+      if (!(await this.getUserById(input.userId))) {
+        throw new WikiError('USER_NOT_FOUND', `No user with id ${input.userId}.`);
+      }
+      throw new WikiError('WIKI_NOT_FOUND', `No wiki with id ${String(input.wikiId)}.`);
+    }
+  }
+
+  /** Returns the token whatever its expiry: the caller decides, and can then say "expired" instead of "unknown". */
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? toToken(row) : null;
+  }
+
+  async touchToken(id: number, at: string): Promise<void> {
+    await this.db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+
+  /** Ordered by id (creation order). */
+  async listTokens(userId: number): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return rows.map(toToken);
+  }
+
+  /** Deletes the token only if it belongs to `userId`; false when there was no such token of theirs. */
+  async revokeToken(userId: number, id: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('tokens')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

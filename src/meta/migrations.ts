@@ -1,0 +1,90 @@
+/**
+ * Schema migrations of the metadata database, defined in code so the binary needs no migration files on disk.
+ * Kysely's schema builder keeps them dialect-neutral; ids never get reused (AUTOINCREMENT in SQLite), so a
+ * deleted wiki's or user's id can never be mistaken for a new one in logs, caches or index files.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export const metaMigrations: Readonly<Record<string, Migration>> = {
+  '0001_users_wikis_grants_tokens': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('username', 'text', (c) =>
+          c
+            .notNull()
+            .unique()
+            .check(sql`username = lower(username)`),
+        )
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('tier', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('free')
+            .check(sql`tier in ('free', 'premium', 'lapsed')`),
+        )
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('users_email_lower')
+        .on('users')
+        .unique()
+        .expression(sql`lower(email)`)
+        .execute();
+
+      await db.schema
+        .createTable('wikis')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('slug', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('visibility', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('private')
+            .check(sql`visibility in ('public', 'private')`),
+        )
+        .addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('wikis_owner_slug', ['owner_id', 'slug'])
+        .execute();
+
+      await db.schema
+        .createTable('grants')
+        .addColumn('wiki_id', 'integer', (c) => c.notNull().references('wikis.id').onDelete('cascade'))
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('viewer', 'editor')`))
+        .addPrimaryKeyConstraint('grants_pk', ['wiki_id', 'user_id'])
+        .execute();
+      // Cascades from users and "wikis shared with me" look grants up by user.
+      await db.schema.createIndex('grants_user').on('grants').column('user_id').execute();
+
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        // Cascade, never SET NULL: a null wiki_id means "every wiki", so a token scoped to a deleted wiki must go.
+        .addColumn('wiki_id', 'integer', (c) => c.references('wikis.id').onDelete('cascade'))
+        .addColumn('scope', 'text', (c) => c.notNull().check(sql`scope in ('read', 'write')`))
+        .addColumn('expires_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('tokens_user').on('tokens').column('user_id').execute();
+      await db.schema.createIndex('tokens_wiki').on('tokens').column('wiki_id').execute();
+    },
+  },
+};
+
+/** Hands the migrations above to Kysely's `Migrator`. */
+export const metaMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(metaMigrations),
+};

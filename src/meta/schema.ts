@@ -1,0 +1,57 @@
+/**
+ * Table types of the metadata database, as Kysely sees them. One definition for every dialect: booleans are
+ * integers 0/1 and timestamps ISO 8601 text (UTC, `…Z`), so rows read the same from SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+import type { Role, Tier, TokenScope, Visibility } from './meta-store.js';
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** Always lowercase (a check constraint enforces it), so equality is case-insensitive. */
+  username: string;
+  /** Case kept as given; a unique index on lower(email) makes it case-insensitively unique. */
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  is_admin: Generated<number>;
+  tier: Generated<Tier>;
+  disabled: Generated<number>;
+  created_at: string;
+}
+
+export interface WikisTable {
+  id: Generated<number>;
+  owner_id: number;
+  slug: string;
+  name: string;
+  purpose: string;
+  visibility: Generated<Visibility>;
+  /** JSON array of strings. */
+  categories: string;
+  created_at: string;
+}
+
+export interface GrantsTable {
+  wiki_id: number;
+  user_id: number;
+  role: Role;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  hash: string;
+  wiki_id: number | null;
+  scope: TokenScope;
+  expires_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface MetaDatabase {
+  users: UsersTable;
+  wikis: WikisTable;
+  grants: GrantsTable;
+  tokens: TokensTable;
+}
