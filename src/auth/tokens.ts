@@ -53,7 +53,8 @@ export function parseExpiry(input: string, now: Date = new Date()): string | nul
     } else {
       at = new Date(now.getTime() + amount * UNIT_MS[unit]);
     }
-    if (Number.isNaN(at.getTime())) throw invalid(input, 'that is too far in the future');
+    // Beyond 9999 toISOString switches to a six-digit year, which would break sorting of stored timestamps.
+    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() > 9999) throw invalid(input, 'that is too far in the future');
   } else if (iso) {
     at = new Date(input);
     const [, y, mo, d, h, mi, s] = iso;

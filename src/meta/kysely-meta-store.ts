@@ -125,6 +125,11 @@ export abstract class KyselyMetaStore implements MetaStore {
     return Number(row.n);
   }
 
+  /** Foreign keys cascade: the user's wikis (with their grants and tokens), grants and tokens go too. */
+  async deleteUser(id: number): Promise<void> {
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
+
   /** Slugs are stored lowercase; the rules (auth/names) refuse uppercase before it gets here. */
   async createWiki(input: NewWiki): Promise<Wiki> {
     const slug = input.slug.toLowerCase();

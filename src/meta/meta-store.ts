@@ -91,6 +91,8 @@ export interface MetaStore {
   getUserByUsername(username: string): Promise<User | null>;
   getUserByEmail(email: string): Promise<User | null>;
   countUsers(): Promise<number>;
+  /** Removes the user with their wikis, grants and tokens. Deleting a missing user does nothing. */
+  deleteUser(id: number): Promise<void>;
 
   /** Throws WikiError WIKI_EXISTS when the owner already has that slug. */
   createWiki(input: NewWiki): Promise<Wiki>;

@@ -1,0 +1,461 @@
+/**
+ * The behaviour every MetaStore must have, as one test suite run against each implementation (SQLite now,
+ * PostgreSQL later). Each test opens its own empty store.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isWikiError, type ErrorCode } from '../errors.js';
+import type { MetaStore, NewUser, User, Wiki } from './meta-store.js';
+
+export interface OpenedStore {
+  store: MetaStore;
+  /** Closes the store and removes whatever it created. */
+  cleanup: () => Promise<void>;
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(isWikiError(err, code), `expected WikiError ${code}, got ${String(err)}`);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+function hashOf(n: number): string {
+  return n.toString(16).padStart(64, '0');
+}
+
+/** Registers the contract tests; `open` gives a fresh, empty store each time. */
+export function metaStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  async function withStore(fn: (store: MetaStore) => Promise<void>): Promise<void> {
+    const opened = await open();
+    try {
+      await fn(opened.store);
+    } finally {
+      await opened.cleanup();
+    }
+  }
+
+  function user(store: MetaStore, username: string, extra: Partial<NewUser> = {}): Promise<User> {
+    return store.createUser({ username, email: `${username}@example.org`, passwordHash: null, ...extra });
+  }
+
+  function wiki(store: MetaStore, ownerId: number, slug: string): Promise<Wiki> {
+    return store.createWiki({
+      ownerId,
+      slug,
+      name: `Wiki ${slug}`,
+      purpose: 'testing',
+      categories: ['actor', 'event'],
+    });
+  }
+
+  void describe(`MetaStore contract: ${name}`, () => {
+    void describe('users', () => {
+      void it('creates a user with defaults and finds it by id, username and email', () =>
+        withStore(async (store) => {
+          const before = Date.now();
+          const alice = await store.createUser({ username: 'alice', email: 'Alice@Example.org', passwordHash: 'h' });
+          assert.deepEqual(
+            { ...alice, createdAt: '' },
+            {
+              id: alice.id,
+              username: 'alice',
+              email: 'Alice@Example.org',
+              name: null,
+              passwordHash: 'h',
+              isAdmin: false,
+              tier: 'free',
+              disabled: false,
+              createdAt: '',
+            },
+          );
+          assert.ok(Date.parse(alice.createdAt) >= before - 1000 && alice.createdAt.endsWith('Z'));
+          assert.deepEqual(await store.getUserById(alice.id), alice);
+          assert.deepEqual(await store.getUserByUsername('alice'), alice);
+          assert.deepEqual(await store.getUserByUsername('ALICE'), alice);
+          assert.deepEqual(await store.getUserByEmail('alice@example.org'), alice);
+          assert.deepEqual(await store.getUserByEmail('ALICE@EXAMPLE.ORG'), alice);
+          assert.equal(await store.countUsers(), 1);
+        }));
+
+      void it('keeps name, admin flag and tier', () =>
+        withStore(async (store) => {
+          const root = await user(store, 'root', { name: 'The Operator', isAdmin: true, tier: 'premium' });
+          const found = await store.getUserById(root.id);
+          assert.equal(found?.name, 'The Operator');
+          assert.equal(found?.isAdmin, true);
+          assert.equal(found?.tier, 'premium');
+        }));
+
+      void it('returns null for unknown users', () =>
+        withStore(async (store) => {
+          await user(store, 'alice');
+          assert.equal(await store.getUserById(999), null);
+          assert.equal(await store.getUserByUsername('bob'), null);
+          assert.equal(await store.getUserByEmail('bob@example.org'), null);
+        }));
+
+      void it('counts users', () =>
+        withStore(async (store) => {
+          assert.equal(await store.countUsers(), 0);
+          await user(store, 'alice');
+          await user(store, 'bob');
+          assert.equal(await store.countUsers(), 2);
+        }));
+
+      void it('refuses a taken username in any case, changing nothing', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          await rejectsWith(
+            store.createUser({ username: 'ALICE', email: 'other@example.org', passwordHash: null }),
+            'USER_EXISTS',
+            /username "alice" is already taken/,
+          );
+          assert.equal(await store.countUsers(), 1);
+          assert.equal(await store.getUserByEmail('other@example.org'), null);
+          assert.deepEqual(await store.getUserByUsername('alice'), alice);
+        }));
+
+      void it('refuses a taken email in any case, changing nothing', () =>
+        withStore(async (store) => {
+          await user(store, 'alice');
+          await rejectsWith(
+            store.createUser({ username: 'bob', email: 'ALICE@example.ORG', passwordHash: null }),
+            'USER_EXISTS',
+            /email "ALICE@example\.ORG" already exists/,
+          );
+          assert.equal(await store.countUsers(), 1);
+          assert.equal(await store.getUserByUsername('bob'), null);
+        }));
+
+      void it('deleting a user removes their wikis, grants and tokens, and nobody else’s', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const aliceWiki = await wiki(store, alice.id, 'notes');
+          const bobWiki = await wiki(store, bob.id, 'notes');
+          await store.setRole(bobWiki.id, alice.id, 'editor');
+          await store.setRole(aliceWiki.id, bob.id, 'viewer');
+          const base = { scope: 'read', expiresAt: null } as const;
+          await store.createToken({ ...base, userId: alice.id, name: 'a', hash: hashOf(1), wikiId: null });
+          const bobsToken = await store.createToken({
+            ...base,
+            userId: bob.id,
+            name: 'b',
+            hash: hashOf(2),
+            wikiId: bobWiki.id,
+          });
+          // Bob's token scoped to Alice's wiki must go with the wiki.
+          await store.createToken({ ...base, userId: bob.id, name: 'c', hash: hashOf(3), wikiId: aliceWiki.id });
+
+          await store.deleteUser(alice.id);
+
+          assert.equal(await store.getUserById(alice.id), null);
+          assert.equal(await store.getWikiById(aliceWiki.id), null);
+          assert.deepEqual(await store.listWikisOwnedBy(alice.id), []);
+          assert.deepEqual(await store.listGrants(bobWiki.id), []);
+          assert.equal(await store.findTokenByHash(hashOf(1)), null);
+          assert.equal(await store.findTokenByHash(hashOf(3)), null);
+          assert.deepEqual(await store.listTokens(alice.id), []);
+          assert.deepEqual(await store.listTokens(bob.id), [bobsToken]);
+          assert.deepEqual(await store.getWikiById(bobWiki.id), bobWiki);
+          assert.equal(await store.countUsers(), 1);
+          await store.deleteUser(alice.id); // a missing user: nothing happens
+          assert.equal(await store.countUsers(), 1);
+        }));
+    });
+
+    void describe('wikis', () => {
+      void it('creates a wiki and finds it by address (any case) and id', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const created = await store.createWiki({
+            ownerId: alice.id,
+            slug: 'iran-watch',
+            name: 'Iran Watch',
+            purpose: 'Track the region',
+            categories: ['actor', 'event', 'trend'],
+          });
+          assert.deepEqual(
+            { ...created, createdAt: '' },
+            {
+              id: created.id,
+              ownerId: alice.id,
+              owner: 'alice',
+              slug: 'iran-watch',
+              name: 'Iran Watch',
+              purpose: 'Track the region',
+              visibility: 'private',
+              categories: ['actor', 'event', 'trend'],
+              createdAt: '',
+            },
+          );
+          assert.ok(created.createdAt.endsWith('Z'));
+          assert.deepEqual(await store.getWiki('alice', 'iran-watch'), created);
+          assert.deepEqual(await store.getWiki('Alice', 'Iran-Watch'), created);
+          assert.deepEqual(await store.getWikiById(created.id), created);
+        }));
+
+      void it('keeps visibility and an empty category list', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const w = await store.createWiki({
+            ownerId: alice.id,
+            slug: 'open',
+            name: 'Open',
+            purpose: '',
+            visibility: 'public',
+            categories: [],
+          });
+          const found = await store.getWikiById(w.id);
+          assert.equal(found?.visibility, 'public');
+          assert.deepEqual(found?.categories, []);
+        }));
+
+      void it('returns null for unknown wikis', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          await wiki(store, alice.id, 'notes');
+          assert.equal(await store.getWiki('alice', 'other'), null);
+          assert.equal(await store.getWiki('bob', 'notes'), null);
+          assert.equal(await store.getWikiById(999), null);
+        }));
+
+      void it('lets different owners use the same slug but refuses a duplicate, changing nothing', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const first = await wiki(store, alice.id, 'notes');
+          await wiki(store, bob.id, 'notes');
+          await rejectsWith(
+            store.createWiki({ ownerId: alice.id, slug: 'notes', name: 'Other', purpose: 'x', categories: [] }),
+            'WIKI_EXISTS',
+            /"alice\/notes" already exists/,
+          );
+          assert.deepEqual(await store.listWikisOwnedBy(alice.id), [first]);
+          assert.equal((await store.listWikis()).length, 2);
+        }));
+
+      void it('refuses a wiki for a missing owner, changing nothing', () =>
+        withStore(async (store) => {
+          await rejectsWith(
+            store.createWiki({ ownerId: 42, slug: 'notes', name: 'N', purpose: '', categories: [] }),
+            'USER_NOT_FOUND',
+            /No user with id 42/,
+          );
+          assert.deepEqual(await store.listWikis(), []);
+        }));
+
+      void it('lists all wikis by owner then slug, and one owner’s by slug', () =>
+        withStore(async (store) => {
+          const bob = await user(store, 'bob');
+          const alice = await user(store, 'alice');
+          await wiki(store, bob.id, 'zeta');
+          await wiki(store, alice.id, 'beta');
+          await wiki(store, bob.id, 'alpha');
+          const all = await store.listWikis();
+          assert.deepEqual(
+            all.map((w) => `${w.owner}/${w.slug}`),
+            ['alice/beta', 'bob/alpha', 'bob/zeta'],
+          );
+          assert.deepEqual(
+            (await store.listWikisOwnedBy(bob.id)).map((w) => w.slug),
+            ['alpha', 'zeta'],
+          );
+          assert.deepEqual(await store.listWikisOwnedBy(999), []);
+        }));
+
+      void it('deleting a wiki removes its grants and the tokens scoped to it, nothing else', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const gone = await wiki(store, alice.id, 'gone');
+          const kept = await wiki(store, alice.id, 'kept');
+          await store.setRole(gone.id, bob.id, 'editor');
+          await store.setRole(kept.id, bob.id, 'viewer');
+          const base = { userId: bob.id, scope: 'write', expiresAt: null } as const;
+          await store.createToken({ ...base, name: 'gone', hash: hashOf(1), wikiId: gone.id });
+          const everywhere = await store.createToken({ ...base, name: 'all', hash: hashOf(2), wikiId: null });
+          const scopedKept = await store.createToken({ ...base, name: 'kept', hash: hashOf(3), wikiId: kept.id });
+
+          await store.deleteWiki(gone.id);
+
+          assert.equal(await store.getWikiById(gone.id), null);
+          assert.equal(await store.getWiki('alice', 'gone'), null);
+          assert.equal(await store.getRole(gone.id, bob.id), null);
+          assert.deepEqual(await store.listGrants(gone.id), []);
+          assert.equal(await store.findTokenByHash(hashOf(1)), null);
+          assert.deepEqual(await store.listTokens(bob.id), [everywhere, scopedKept]);
+          assert.equal(await store.getRole(kept.id, bob.id), 'viewer');
+          assert.equal(await store.countUsers(), 2);
+          await store.deleteWiki(gone.id); // a missing wiki: nothing happens
+          assert.equal((await store.listWikis()).length, 1);
+        }));
+
+      void it('a new wiki never gets the id of a deleted one', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const first = await wiki(store, alice.id, 'first');
+          await store.deleteWiki(first.id);
+          const second = await wiki(store, alice.id, 'second');
+          assert.notEqual(second.id, first.id);
+        }));
+    });
+
+    void describe('roles', () => {
+      void it('grants, changes, lists and removes roles', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const carol = await user(store, 'carol');
+          const w = await wiki(store, alice.id, 'notes');
+          assert.equal(await store.getRole(w.id, bob.id), null);
+          await store.setRole(w.id, carol.id, 'viewer');
+          await store.setRole(w.id, bob.id, 'viewer');
+          assert.equal(await store.getRole(w.id, bob.id), 'viewer');
+          await store.setRole(w.id, bob.id, 'editor');
+          assert.equal(await store.getRole(w.id, bob.id), 'editor');
+          assert.deepEqual(await store.listGrants(w.id), [
+            { wikiId: w.id, userId: bob.id, username: 'bob', role: 'editor' },
+            { wikiId: w.id, userId: carol.id, username: 'carol', role: 'viewer' },
+          ]);
+          await store.removeRole(w.id, bob.id);
+          assert.equal(await store.getRole(w.id, bob.id), null);
+          assert.deepEqual(
+            (await store.listGrants(w.id)).map((g) => g.username),
+            ['carol'],
+          );
+          await store.removeRole(w.id, bob.id); // already gone: nothing happens
+          assert.equal(await store.getRole(w.id, carol.id), 'viewer');
+        }));
+
+      void it('a role on one wiki gives nothing on another', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const one = await wiki(store, alice.id, 'one');
+          const two = await wiki(store, alice.id, 'two');
+          await store.setRole(one.id, bob.id, 'editor');
+          assert.equal(await store.getRole(two.id, bob.id), null);
+          assert.deepEqual(await store.listGrants(two.id), []);
+        }));
+
+      void it('refuses a role on a missing wiki or for a missing user, changing nothing', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const w = await wiki(store, alice.id, 'notes');
+          await rejectsWith(store.setRole(999, alice.id, 'editor'), 'WIKI_NOT_FOUND', /No wiki with id 999/);
+          await rejectsWith(store.setRole(w.id, 999, 'editor'), 'USER_NOT_FOUND', /No user with id 999/);
+          assert.deepEqual(await store.listGrants(w.id), []);
+        }));
+    });
+
+    void describe('tokens', () => {
+      void it('creates a token and finds it by hash', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const w = await wiki(store, alice.id, 'notes');
+          const token = await store.createToken({
+            userId: alice.id,
+            name: 'laptop',
+            hash: hashOf(7),
+            wikiId: w.id,
+            scope: 'write',
+            expiresAt: '2099-01-01T00:00:00.000Z',
+          });
+          assert.deepEqual(
+            { ...token, createdAt: '' },
+            {
+              id: token.id,
+              userId: alice.id,
+              name: 'laptop',
+              hash: hashOf(7),
+              wikiId: w.id,
+              scope: 'write',
+              expiresAt: '2099-01-01T00:00:00.000Z',
+              createdAt: '',
+              lastUsedAt: null,
+            },
+          );
+          assert.ok(token.createdAt.endsWith('Z'));
+          assert.deepEqual(await store.findTokenByHash(hashOf(7)), token);
+          assert.equal(await store.findTokenByHash(hashOf(8)), null);
+        }));
+
+      void it('finds an expired token too, so the caller can say it expired', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const base = { userId: alice.id, name: 'old', hash: hashOf(1), wikiId: null, scope: 'read' } as const;
+          await store.createToken({ ...base, expiresAt: '2000-01-01T00:00:00.000Z' });
+          assert.equal((await store.findTokenByHash(hashOf(1)))?.expiresAt, '2000-01-01T00:00:00.000Z');
+        }));
+
+      void it('records when a token was last used', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const base = { userId: alice.id, wikiId: null, scope: 'read', expiresAt: null } as const;
+          const t = await store.createToken({ ...base, name: 't', hash: hashOf(1) });
+          const other = await store.createToken({ ...base, name: 'o', hash: hashOf(2) });
+          await store.touchToken(t.id, '2030-05-01T10:00:00.000Z');
+          assert.equal((await store.findTokenByHash(hashOf(1)))?.lastUsedAt, '2030-05-01T10:00:00.000Z');
+          assert.deepEqual(await store.findTokenByHash(hashOf(2)), other);
+        }));
+
+      void it('lists only the user’s own tokens, oldest first', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const base = { wikiId: null, scope: 'read', expiresAt: null } as const;
+          const a1 = await store.createToken({ ...base, userId: alice.id, name: 'one', hash: hashOf(1) });
+          await store.createToken({ ...base, userId: bob.id, name: 'bob', hash: hashOf(2) });
+          const a2 = await store.createToken({ ...base, userId: alice.id, name: 'two', hash: hashOf(3) });
+          assert.deepEqual(await store.listTokens(alice.id), [a1, a2]);
+          assert.deepEqual(await store.listTokens(999), []);
+        }));
+
+      void it('revokes only the user’s own token', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const base = { wikiId: null, scope: 'write', expiresAt: null } as const;
+          const mine = await store.createToken({ ...base, userId: alice.id, name: 'mine', hash: hashOf(1) });
+          const bobs = await store.createToken({ ...base, userId: bob.id, name: 'bobs', hash: hashOf(2) });
+          assert.equal(await store.revokeToken(alice.id, bobs.id), false);
+          assert.deepEqual(await store.findTokenByHash(hashOf(2)), bobs);
+          assert.equal(await store.revokeToken(alice.id, 999), false);
+          assert.equal(await store.revokeToken(alice.id, mine.id), true);
+          assert.equal(await store.findTokenByHash(hashOf(1)), null);
+          assert.equal(await store.revokeToken(alice.id, mine.id), false);
+          assert.deepEqual(await store.listTokens(bob.id), [bobs]);
+        }));
+
+      void it('refuses a token for a missing user or wiki, or a hash already stored, changing nothing', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const base = { name: 't', scope: 'read', expiresAt: null } as const;
+          const existing = await store.createToken({ ...base, userId: alice.id, hash: hashOf(1), wikiId: null });
+          await rejectsWith(
+            store.createToken({ ...base, userId: 999, hash: hashOf(2), wikiId: null }),
+            'USER_NOT_FOUND',
+            /No user with id 999/,
+          );
+          await rejectsWith(
+            store.createToken({ ...base, userId: alice.id, hash: hashOf(3), wikiId: 999 }),
+            'WIKI_NOT_FOUND',
+            /No wiki with id 999/,
+          );
+          await rejectsWith(
+            store.createToken({ ...base, userId: alice.id, hash: hashOf(1), wikiId: null }),
+            'INTERNAL',
+            /already exists/,
+          );
+          assert.deepEqual(await store.listTokens(alice.id), [existing]);
+          assert.equal(await store.findTokenByHash(hashOf(2)), null);
+          assert.equal(await store.findTokenByHash(hashOf(3)), null);
+        }));
+    });
+
+    void it('ping succeeds on an open store', () => withStore((store) => store.ping()));
+  });
+}
