@@ -1,0 +1,86 @@
+/**
+ * Builds the HTTP server from configuration and stores: request ids, JSON logs, body parsing, error mapping, health
+ * endpoints and every adapter's routes. It never listens; `cli.ts serve` does.
+ */
+import { randomUUID } from 'node:crypto';
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
+import { isWikiError, WikiError } from './errors.js';
+import type { Services } from './usecases/index.js';
+
+export interface AppOptions {
+  services: Services;
+  /** Log requests as JSON lines (default true). */
+  logger?: boolean;
+}
+
+export function buildApp({ services, logger = true }: AppOptions): FastifyInstance {
+  const { config } = services;
+  const app = Fastify({
+    logger: logger && config.logLevel !== 'silent' ? { level: config.logLevel } : false,
+    bodyLimit: config.maxBodyBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const error = toWikiError(err);
+    const status = HTTP_STATUS[error.code];
+    if (status >= 500) request.log.error({ err, code: error.code }, 'request failed');
+    const body: Record<string, unknown> = {
+      error: error.code,
+      message: status >= 500 && error.code === 'INTERNAL' ? `Internal error (request ${request.id}).` : error.message,
+      data: error.data,
+    };
+    if ('current_revision' in error.data) body.current_revision = error.data.current_revision;
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'INVALID_INPUT', message: `No route ${request.method} ${request.url.split('?')[0]}.`, data: {} }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await services.meta.ping();
+      await access(join(config.dataDir, 'repos'), constants.W_OK);
+      return { status: 'ready' };
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', message: (err as Error).message });
+    }
+  });
+  app.get('/api/v1/openapi.json', async () => openApiDocument());
+  registerRestRoutes(app, services);
+  return app;
+}
+
+/** Fastify's own errors (body too large, bad content type) and unknown ones, as WikiErrors. */
+function toWikiError(err: unknown): WikiError {
+  if (isWikiError(err)) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new WikiError('PAYLOAD_TOO_LARGE', 'The request body is larger than the server accepts.');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new WikiError('INVALID_INPUT', e.message ?? 'Unsupported request body.');
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new WikiError('INVALID_INPUT', e.message ?? 'Bad request.');
+  }
+  return new WikiError('INTERNAL', 'Internal error.');
+}

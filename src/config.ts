@@ -1,0 +1,120 @@
+/**
+ * The one place that reads the environment. `loadConfig` merges defaults, `WIKIBOT_*` variables and command-line
+ * flags (flags win), validates every setting and returns a frozen object; a bad value stops start-up with a message
+ * that names the setting.
+ */
+import { resolve } from 'node:path';
+
+export interface TierLimits {
+  wikis: number;
+  pagesPerWiki: number;
+  collaboratorsPerWiki: number;
+  attachmentBytesPerWiki: number;
+  /** Largest single attachment. */
+  attachmentBytes: number;
+  gitPush: boolean;
+}
+
+export interface Config {
+  /** Interface to listen on (WIKIBOT_HOST, --host). */
+  host: string;
+  /** TCP port (WIKIBOT_PORT, --port); 0 picks a free one. */
+  port: number;
+  /** Data directory holding meta.sqlite, repos/ and index/ (WIKIBOT_DATA, --data). */
+  dataDir: string;
+  /** Public base URL used in links and feeds (WIKIBOT_BASE_URL); defaults to http://host:port. */
+  baseUrl: string | null;
+  /** Log level: fatal, error, warn, info, debug, silent (WIKIBOT_LOG_LEVEL). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Largest page, in characters (WIKIBOT_MAX_PAGE_CHARS). */
+  maxPageChars: number;
+  /** Largest JSON request body in bytes; attachments are sent base64 inside JSON (WIKIBOT_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** Long-lived git processes kept across all repositories (WIKIBOT_GIT_PROCESSES). */
+  gitProcesses: number;
+  /** Close a repository's git processes after this many idle milliseconds (WIKIBOT_GIT_IDLE_MS). */
+  gitIdleMs: number;
+  /** Per-wiki index databases kept open (WIKIBOT_OPEN_INDEXES). */
+  openIndexes: number;
+  tiers: Readonly<Record<'free' | 'premium', TierLimits>>;
+}
+
+const MB = 1024 * 1024;
+
+export const DEFAULT_TIERS: Config['tiers'] = Object.freeze({
+  free: Object.freeze({
+    wikis: 1,
+    pagesPerWiki: 500,
+    collaboratorsPerWiki: 3,
+    attachmentBytesPerWiki: 50 * MB,
+    attachmentBytes: 10 * MB,
+    gitPush: false,
+  }),
+  premium: Object.freeze({
+    wikis: 12,
+    pagesPerWiki: 10_000,
+    collaboratorsPerWiki: 25,
+    attachmentBytesPerWiki: 1024 * MB,
+    attachmentBytes: 25 * MB,
+    gitPush: true,
+  }),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Source = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/**
+ * Builds the configuration. `flags` are command-line values by setting name (`host`, `port`, `data`); `env` is
+ * usually `process.env`. Throws ConfigError naming the bad setting.
+ */
+export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', string>> = {}, env: Source = {}): Config {
+  const pick = (flag: 'host' | 'port' | 'data' | null, envName: string): [string, string] | null => {
+    if (flag && flags[flag] !== undefined) return [`--${flag}`, flags[flag]];
+    const value = env[envName];
+    return value !== undefined && value !== '' ? [envName, value] : null;
+  };
+
+  const host = pick('host', 'WIKIBOT_HOST');
+  if (host && !/^[A-Za-z0-9.:[\]-]+$/.test(host[1])) throw new ConfigError(`${host[0]} is not a host name or address: "${host[1]}"`);
+  const port = pick('port', 'WIKIBOT_PORT');
+  const data = pick('data', 'WIKIBOT_DATA');
+  if (data && data[1].trim() === '') throw new ConfigError(`${data[0]} must not be empty`);
+  const baseUrl = pick(null, 'WIKIBOT_BASE_URL');
+  if (baseUrl && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(baseUrl[1])) {
+    throw new ConfigError(`WIKIBOT_BASE_URL must be an http(s) URL, got "${baseUrl[1]}"`);
+  }
+  const level = pick(null, 'WIKIBOT_LOG_LEVEL');
+  if (level && !(LOG_LEVELS as readonly string[]).includes(level[1])) {
+    throw new ConfigError(`WIKIBOT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level[1]}"`);
+  }
+  const num = (envName: string, fallback: number, min: number, max: number): number => {
+    const v = pick(null, envName);
+    return v ? integer(v[0], v[1], min, max) : fallback;
+  };
+
+  return Object.freeze({
+    host: host?.[1] ?? '127.0.0.1',
+    port: port ? integer(port[0], port[1], 0, 65535) : 8080,
+    dataDir: resolve(data?.[1] ?? 'data'),
+    baseUrl: baseUrl ? baseUrl[1].replace(/\/$/, '') : null,
+    logLevel: (level?.[1] as Config['logLevel'] | undefined) ?? 'info',
+    maxPageChars: num('WIKIBOT_MAX_PAGE_CHARS', 1_000_000, 1000, 100_000_000),
+    maxBodyBytes: num('WIKIBOT_MAX_BODY_BYTES', 40 * MB, 64 * 1024, 2048 * MB),
+    gitProcesses: num('WIKIBOT_GIT_PROCESSES', 64, 2, 10_000),
+    gitIdleMs: num('WIKIBOT_GIT_IDLE_MS', 30_000, 100, 86_400_000),
+    openIndexes: num('WIKIBOT_OPEN_INDEXES', 256, 2, 100_000),
+    tiers: DEFAULT_TIERS,
+  });
+}

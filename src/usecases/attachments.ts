@@ -1,0 +1,172 @@
+/**
+ * Attachments: files of page `A/B` live in folder `A/B/` beside its sub-pages. Upload, list, download (also at a
+ * revision), rename and delete, within the tier's size limits.
+ */
+import type { Actor } from '../auth/actor.js';
+import { attachmentFolder, parseAttachmentName, pagePathFromFile } from '../domain/index.js';
+import { WikiError } from '../errors.js';
+import type { FileEntry, LogEntry } from '../git/repo-store.js';
+import { commitMessage, commitPlanned, summarizeCommit } from './commit.js';
+import { requirePage, resolveRevision } from './page-lookup.js';
+import type { Services } from './services.js';
+import { tierLimits } from './tiers.js';
+import { openWiki, type OpenWiki, type WikiRef } from './wiki-access.js';
+
+export interface AttachmentInfo {
+  name: string;
+  /** File path in the repository. */
+  path: string;
+  size: number;
+  mimeType: string;
+}
+
+/** Files directly in the page's folder that are not pages. */
+export async function attachmentsOf(w: OpenWiki, commit: string, pagePath: string): Promise<AttachmentInfo[]> {
+  const folder = attachmentFolder(pagePath);
+  const files = await w.repo.listFiles(commit, folder.slice(0, -1), { recursive: false });
+  return files.filter((f) => pagePathFromFile(f.path) === null).map((f) => toInfo(f, folder));
+}
+
+function toInfo(f: FileEntry, folder: string): AttachmentInfo {
+  const name = f.path.slice(folder.length);
+  return { name, path: f.path, size: f.size, mimeType: mimeTypeOf(name) };
+}
+
+export interface AttachmentRef extends WikiRef {
+  path: string;
+}
+
+export async function listAttachments(services: Services, actor: Actor, input: AttachmentRef): Promise<AttachmentInfo[]> {
+  const w = await openWiki(services, actor, input, 'read');
+  const page = requirePage(w, input.path);
+  const head = w.repo.head();
+  return head ? attachmentsOf(w, head, page.path) : [];
+}
+
+export interface UploadInput extends AttachmentRef {
+  filename: string;
+  content: Buffer;
+  commitMessage?: string | undefined;
+}
+
+/** Adds or replaces an attachment; refuses files over the tier's per-file or per-wiki limits. */
+export async function uploadAttachment(services: Services, actor: Actor, input: UploadInput) {
+  const name = parseAttachmentName(input.filename);
+  const w = await openWiki(services, actor, input, 'upload');
+  const limits = tierLimits(w);
+  if (input.content.length > limits.attachmentBytes) {
+    throw new WikiError(
+      'PAYLOAD_TOO_LARGE',
+      `${name} is ${input.content.length} bytes; the largest attachment this wiki's tier allows is ${limits.attachmentBytes} bytes.`,
+      { limit: 'attachment_bytes', size: input.content.length, max: limits.attachmentBytes },
+    );
+  }
+  return commitPlanned(w, async (head) => {
+    const page = requirePage(w, input.path);
+    const path = `${attachmentFolder(page.path)}${name}`;
+    const all = head ? await w.repo.listFiles(head) : [];
+    const used = all.filter((f) => pagePathFromFile(f.path) === null && f.path !== path).reduce((n, f) => n + f.size, 0);
+    if (used + input.content.length > limits.attachmentBytesPerWiki) {
+      throw new WikiError(
+        'QUOTA_EXCEEDED',
+        `Attachments would take ${used + input.content.length} bytes; this wiki's tier allows ${limits.attachmentBytesPerWiki}.`,
+        { limit: 'attachment_bytes_per_wiki', usage: used, max: limits.attachmentBytesPerWiki },
+      );
+    }
+    return {
+      edits: [{ path, content: input.content }],
+      message: commitMessage(actor, input.commitMessage, `Upload: ${path}`),
+      result: (commit: LogEntry | null) => ({
+        name,
+        path,
+        size: input.content.length,
+        mimeType: mimeTypeOf(name),
+        changed: commit !== null,
+        commit: commit ? summarizeCommit(commit) : null,
+      }),
+    };
+  });
+}
+
+export interface DownloadInput extends AttachmentRef {
+  filename: string;
+  revision?: string | undefined;
+}
+
+export async function downloadAttachment(services: Services, actor: Actor, input: DownloadInput) {
+  const name = parseAttachmentName(input.filename);
+  const w = await openWiki(services, actor, input, 'read');
+  const page = requirePage(w, input.path);
+  const commit = input.revision !== undefined ? resolveRevision(w, input.revision) : w.repo.head();
+  const path = `${attachmentFolder(page.path)}${name}`;
+  const file = commit ? await w.repo.readFile(commit, path) : null;
+  if (!file) {
+    throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}"${input.revision ? ` at revision ${input.revision}` : ''}.`, {
+      path: page.path,
+      filename: name,
+    });
+  }
+  return { name, path, content: file.content, size: file.content.length, mimeType: mimeTypeOf(name), oid: file.oid };
+}
+
+export interface ChangeAttachmentInput extends AttachmentRef {
+  filename: string;
+  commitMessage?: string | undefined;
+}
+
+export async function deleteAttachment(services: Services, actor: Actor, input: ChangeAttachmentInput) {
+  const name = parseAttachmentName(input.filename);
+  const w = await openWiki(services, actor, input, 'upload');
+  return commitPlanned(w, async (head) => {
+    const page = requirePage(w, input.path);
+    const path = `${attachmentFolder(page.path)}${name}`;
+    if (!head || !(await w.repo.readFile(head, path))) {
+      throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}".`, { path: page.path, filename: name });
+    }
+    return {
+      edits: [{ path, delete: true as const }],
+      message: commitMessage(actor, input.commitMessage, `Delete attachment: ${path}`),
+      result: (commit: LogEntry | null) => ({ name, path, commit: commit ? summarizeCommit(commit) : null }),
+    };
+  });
+}
+
+export async function renameAttachment(services: Services, actor: Actor, input: ChangeAttachmentInput & { newFilename: string }) {
+  const name = parseAttachmentName(input.filename);
+  const newName = parseAttachmentName(input.newFilename);
+  const w = await openWiki(services, actor, input, 'upload');
+  return commitPlanned(w, async (head) => {
+    const page = requirePage(w, input.path);
+    const folder = attachmentFolder(page.path);
+    if (!head || !(await w.repo.readFile(head, folder + name))) {
+      throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}".`, { path: page.path, filename: name });
+    }
+    if (await w.repo.readFile(head, folder + newName)) {
+      throw new WikiError('PAGE_EXISTS', `Page "${page.path}" already has an attachment "${newName}".`, { filename: newName });
+    }
+    return {
+      edits: [{ path: folder + newName, from: folder + name }],
+      message: commitMessage(actor, input.commitMessage, `Rename attachment: ${folder + name} -> ${newName}`),
+      result: (commit: LogEntry | null) => ({ name: newName, path: folder + newName, commit: commit ? summarizeCommit(commit) : null }),
+    };
+  });
+}
+
+const MIME: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  txt: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  zip: 'application/zip',
+};
+
+export function mimeTypeOf(name: string): string {
+  const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
+  return MIME[ext] ?? 'application/octet-stream';
+}
