@@ -1,0 +1,78 @@
+/**
+ * Full-text helpers: turn what a person or an assistant types into an FTS5 query that cannot fail, and turn an FTS5
+ * snippet into HTML that is safe to insert. Pure functions, no I/O.
+ */
+import { WikiError } from '../errors.js';
+
+/** Longer queries are refused rather than handed to FTS5: nobody types them, and each term costs an index lookup. */
+export const MAX_QUERY_LENGTH = 1000;
+
+/**
+ * Private-use characters FTS5 wraps around matches in a snippet. They are removed from indexed text (see
+ * `stripMarkers`) so a page cannot forge a highlight.
+ */
+export const MARK_OPEN = '\uE000';
+export const MARK_CLOSE = '\uE001';
+
+// A term FTS5 would tokenize to nothing ("", "*", "'); --", an emoji) matches nothing and can confuse the parser.
+const HAS_TOKEN = /[\p{L}\p{N}]/u;
+// A balanced "quoted phrase" (optionally followed by `*`), or a run of anything but space and quotes.
+const TERM = /"([^"]*)"(\*?)|([^\s"]+)/gu;
+
+/**
+ * The FTS5 query for the user syntax of `SearchQuery.query`: words are ANDed, `"quoted phrases"` are kept, a trailing
+ * `*` makes a prefix term. Every term is emitted as an FTS5 string, so operators (`AND`, `NEAR(`), column filters
+ * (`title:`), parentheses and stray quotes are only text. Throws INVALID_INPUT when nothing searchable is left.
+ */
+export function toFtsQuery(input: string): string {
+  if (input.length > MAX_QUERY_LENGTH) {
+    throw new WikiError('INVALID_INPUT', `search query is too long (over ${MAX_QUERY_LENGTH} characters)`, {
+      length: input.length,
+    });
+  }
+  const terms: string[] = [];
+  for (const m of input.matchAll(TERM)) {
+    const phrase = m[1];
+    let text: string;
+    let prefix: boolean;
+    if (phrase !== undefined) {
+      text = phrase;
+      prefix = m[2] === '*';
+    } else {
+      const word = m[3] ?? '';
+      prefix = word.endsWith('*');
+      text = word.replace(/\*+$/u, '');
+    }
+    text = text.trim();
+    if (!HAS_TOKEN.test(text)) continue;
+    // Inside an FTS5 string only `"` is special (doubled); the tokenizer turns everything else into separators.
+    terms.push(`"${text.replaceAll('"', '""')}"${prefix ? '*' : ''}`);
+  }
+  if (terms.length === 0) {
+    throw new WikiError('INVALID_INPUT', 'search query is empty after removing punctuation and operators', {
+      query: input,
+    });
+  }
+  return terms.join(' ');
+}
+
+/** Indexed text must not contain the snippet markers, or a page could inject `<mark>` tags of its own. */
+export function stripMarkers(text: string): string {
+  return text.includes(MARK_OPEN) || text.includes(MARK_CLOSE) ? text.replace(/[\uE000\uE001]/gu, ' ') : text;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escape an FTS5 snippet for HTML, then turn the markers into `<mark>`/`</mark>`. */
+export function snippetToHtml(snippet: string): string {
+  return snippet
+    .replace(/[&<>"']/gu, (c) => HTML_ESCAPES[c] ?? c)
+    .replaceAll(MARK_OPEN, '<mark>')
+    .replaceAll(MARK_CLOSE, '</mark>');
+}
