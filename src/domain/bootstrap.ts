@@ -174,6 +174,7 @@ ${categoryList(categories)}
 Size and shape:
 - **250–800 words per page.** When a page grows past 800 words, split a coherent part into its own page and link
   it; a page under 250 words is usually better as a section of a related page.
+  (Pages under \`Meta/\`, like this guide, are exempt.)
 - One \`# Title\` heading, then \`##\` sections. Lead with a two- or three-sentence summary.
 - State sources: link them inline or list them under \`## Sources\`. Say what is uncertain.
 
@@ -229,10 +230,10 @@ Copy the block below when you create a page in **${input.name}**, then replace t
 \`\`\`markdown
 ---
 title: Page Title
-category: ${example}            # one of: ${categories.join(', ')}
+category: ${example}  # one of: ${categories.join(', ')}
 tags: [tag-one, tag-two]
 last_updated: YYYY-MM-DD
-confidence: medium             # low | medium | high
+confidence: medium  # low | medium | high
 ---
 
 # Page Title

@@ -83,6 +83,13 @@ void describe('renderMarkdown: WikiLinks', () => {
     assert.match(html, /<code>\[\[Home\]\]<\/code>/);
   });
 
+  void it('renders a WikiLink with an escaped pipe inside a table', () => {
+    assert.match(
+      render('| a |\n|---|\n| [[Actors/Iran\\|Iran]] |\n'),
+      /<td><a class="wikilink" href="\/alice\/geo\/Actors\/Iran">Iran<\/a><\/td>/,
+    );
+  });
+
   void it('leaves invalid targets as text', () => {
     assert.equal(render('[[../x]]'), '<p>[[../x]]</p>\n');
   });

@@ -76,6 +76,14 @@ void describe('extractLinks', () => {
     );
   });
 
+  void it('reads a WikiLink whose pipe is escaped inside a table', () => {
+    const links = extractLinks('| a |\n|---|\n| [[Actors/Iran\\|Iran]] |\n', base);
+    assert.deepEqual(
+      links.map((l) => l.target),
+      ['Actors/Iran'],
+    );
+  });
+
   void it('keeps link kinds apart', () => {
     const links = extractLinks('[[Page]] [p](/alice/geo/Page)', base);
     assert.deepEqual(
@@ -146,6 +154,14 @@ void describe('rewriteLinks', () => {
       rename('[r]: /alice/geo/Actors/Old_Name\n[a](</alice/geo/Actors/Old_Name>)').text,
       '[r]: /alice/geo/Actors/New_Name\n[a](</alice/geo/Actors/New_Name>)',
     );
+  });
+
+  void it('rewrites a WikiLink with an escaped pipe inside a table', () => {
+    assert.equal(rename('| [[Actors/Old_Name\\|old]] |').text, '| [[Actors/New_Name\\|old]] |');
+  });
+
+  void it('refuses an invalid new path', () => {
+    assert.throws(() => rewriteLinks('[[A]]', 'A', 'B/../C', base), { code: 'INVALID_PATH' });
   });
 
   void it('leaves sub-pages, other pages, other wikis and prefixes alone', () => {

@@ -4,7 +4,7 @@
  * those links working when a page is renamed. Code blocks and code spans are never read or changed.
  */
 import { maskCode } from './markdown-scan.js';
-import { pageKey, tryParsePagePath } from './page-path.js';
+import { pageKey, parsePagePath, tryParsePagePath } from './page-path.js';
 
 export interface WikiBase {
   owner: string;
@@ -44,7 +44,8 @@ const FILE_EXTENSION = /\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 /** Splits the inside of `[[…]]` into target, anchor and shown text. */
 export function parseWikiLink(inner: string): ParsedWikiLink {
   const pipe = inner.indexOf('|');
-  const written = pipe === -1 ? inner : inner.slice(0, pipe);
+  // Inside a table a pipe must be escaped (`[[Page\\|text]]`); the backslash belongs to the table, not the target.
+  const written = (pipe === -1 ? inner : inner.slice(0, pipe)).replace(/\\$/, '');
   const text = pipe === -1 ? null : inner.slice(pipe + 1).trim();
   const hash = written.indexOf('#');
   const pagePart = (hash === -1 ? written : written.slice(0, hash)).trim().replace(/^\//, '');
@@ -177,7 +178,7 @@ function encodeSegments(segments: string[], encode: boolean): string {
 /**
  * Rewrites every link to `oldPath` (matched case-insensitively, spaces and `_` alike) so it points to `newPath`:
  * WikiLinks in all their forms, markdown links and images to the page or to an attachment in its folder, plain or
- * percent-encoded. Each link keeps its shape: a WikiLink written with spaces gets the new name with spaces, an
+ * percent-encoded. Throws `INVALID_PATH` when `newPath` is not a valid page path. Each link keeps its shape: a WikiLink written with spaces gets the new name with spaces, an
  * encoded URL stays encoded. Sub-pages are not rewritten; code is never touched.
  */
 export function rewriteLinks(
@@ -187,7 +188,7 @@ export function rewriteLinks(
   base: WikiBase,
 ): { text: string; count: number } {
   const oldKey = pageKey(oldPath.trim());
-  const newCanonical = newPath.trim().replace(/ /g, '_');
+  const newCanonical = parsePagePath(newPath);
   const newSegments = newCanonical.split('/');
   const oldSegmentCount = oldKey.split('/').length;
   const masked = maskCode(markdownText);
@@ -201,7 +202,7 @@ export function rewriteLinks(
     const written = markdownText.slice(span[0], span[1]);
     const hash = written.indexOf('#');
     const pageRaw = hash === -1 ? written : written.slice(0, hash);
-    const shape = /^(\s*\/?)(.*?)(\s*)$/s.exec(pageRaw);
+    const shape = /^(\s*\/?)(.*?)(\s*\\?)$/s.exec(pageRaw);
     const core = shape?.[2] ?? '';
     if (core === '' || pageKey(core) !== oldKey) continue;
     const lead = shape?.[1]?.length ?? 0;
