@@ -1,0 +1,370 @@
+/**
+ * The OpenAPI 3.1 document of REST API v1, served at `/api/v1/openapi.json`. It is built once from small helpers so
+ * that each route reads as one line of intent; a test checks that every registered route is described here.
+ */
+
+type Schema = Record<string, unknown>;
+type Param = Record<string, unknown>;
+
+// Schema helpers.
+const str = (description?: string, extra: Schema = {}): Schema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
+const int = (description?: string, extra: Schema = {}): Schema => ({ type: 'integer', ...(description ? { description } : {}), ...extra });
+const bool = (description?: string): Schema => ({ type: 'boolean', ...(description ? { description } : {}) });
+const arr = (items: Schema, description?: string): Schema => ({ type: 'array', items, ...(description ? { description } : {}) });
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+/** An object schema; keys ending in `?` are optional, the others required. */
+function obj(props: Record<string, Schema>, description?: string): Schema {
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  for (const [key, schema] of Object.entries(props)) {
+    const optional = key.endsWith('?');
+    const name = optional ? key.slice(0, -1) : key;
+    properties[name] = schema;
+    if (!optional) required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length ? { required } : {}), ...(description ? { description } : {}) };
+}
+
+const revisionField = str('A commit id, full or abbreviated (7 to 40 hexadecimal characters).', { pattern: '^[0-9a-fA-F]{7,40}$' });
+const commitMessageField = str('Commit message; the API prefixes it with "[api] ". Defaults to e.g. "Update: <path>".', { maxLength: 10_000 });
+
+const schemas: Record<string, Schema> = {
+  Error: obj(
+    {
+      error: str('Machine-readable code, e.g. PAGE_NOT_FOUND, INVALID_PATH, REVISION_CONFLICT.'),
+      message: str('A sentence saying what went wrong and what to do.'),
+      data: { type: 'object', description: 'Details that depend on the code (path, field, suggestions, limits…).' },
+      'current_revision?': nullable(str('On REVISION_CONFLICT: the page\'s current revision (null when it no longer exists). Re-read the page and retry.')),
+    },
+    'Every error has this shape.',
+  ),
+  Commit: obj({ oid: str('Full commit id.'), author_name: str(), author_email: str(), date: str('ISO 8601 (UTC).', { format: 'date-time' }), message: str() }),
+  Link: obj({ target: str('Target page (stored spelling when it exists).'), anchor: nullable(str()), exists: bool(), 'kind?': str(undefined, { enum: ['wikilink', 'markdown'] }) }),
+  Page: obj({
+    path: str('Stored spelling of the page path, `_` for spaces.'),
+    title: str(),
+    content: str('Markdown of the whole file (front matter included) or of the requested section.'),
+    frontmatter: { type: 'object', description: 'Parsed YAML front matter (keys as written).' },
+    revision: str('The commit that last changed the page (or the revision asked for): send it back when writing.'),
+    current_revision: str('The page\'s current revision.'),
+    section: nullable(str()),
+    'html?': str('Sanitized HTML (format=html).'),
+    'toc?': arr(obj({ level: int(), text: str(), id: str() }), 'Table of contents (format=html).'),
+    links_to: arr(ref('Link')),
+    linked_from: arr(str(), 'Pages that link to this one.'),
+    last_commit: ref('Commit'),
+  }),
+  WriteResult: obj({
+    path: str(),
+    revision: str('The page\'s new revision.'),
+    created: bool(),
+    changed: bool('False when the content was already the same (nothing committed).'),
+    merged: bool('True when the write was based on an older revision and merged with changes made since.'),
+    commit: nullable(ref('Commit')),
+  }),
+  PageSummary: obj({
+    path: str(),
+    title: str(),
+    category: nullable(str()),
+    tags: arr(str()),
+    word_count: int(),
+    archived: bool(),
+    last_updated: nullable(str('`last_updated` from front matter.')),
+    revision: str(),
+    last_change: obj({ date: str(), author_name: str(), message: str() }),
+  }),
+  HistoryEntry: obj({
+    oid: str(),
+    parents: arr(str()),
+    author_name: str(),
+    author_email: str(),
+    date: str(),
+    message: str(),
+    path: str('The page\'s path at that commit (differs after a rename).'),
+    status: str(undefined, { enum: ['A', 'M', 'D', 'R'] }),
+    old_path: nullable(str()),
+  }),
+  BlameLine: obj({ line: int(), content: str(), commit: str(), author_name: str(), author_email: str(), date: str(), summary: str('Commit message subject.') }),
+  Attachment: obj({ name: str(), path: str('File path in the repository.'), size: int(), mime_type: str() }),
+  SearchHit: obj({ path: str(), title: str(), category: nullable(str()), tags: arr(str()), score: { type: 'number' }, snippet: str('HTML-escaped text around the match, matches in <mark>.') }),
+  Change: obj({
+    oid: str(),
+    author_name: str(),
+    author_email: str(),
+    date: str(),
+    message: str(),
+    pages: arr(obj({ path: str(), kind: str(undefined, { enum: ['page', 'attachment'] }), status: str(undefined, { enum: ['A', 'M', 'D', 'R'] }), old_path: nullable(str()) })),
+  }),
+};
+
+// Parameter helpers.
+const inPath = (name: string, description: string): Param => ({ name, in: 'path', required: true, description, schema: str() });
+const query = (name: string, schema: Schema, description?: string): Param => ({ name, in: 'query', required: false, schema, ...(description ? { description } : {}) });
+const wikiParams = [inPath('owner', 'Owner\'s username.'), inPath('wiki', 'Wiki slug.')];
+const pageParam = inPath(
+  'path',
+  'Page path; may contain "/" (`Actors/Iran`), spaces as `_`. Lookup ignores case and answers 301 to the stored spelling. A page whose last segment is an operation name (`history`, `rename`…) is reached with that "/" encoded as %2F.',
+);
+const nameParam = inPath('name', 'Attachment file name (one segment).');
+const paging = [query('limit', int(undefined, { minimum: 1 })), query('offset', int(undefined, { minimum: 0 }))];
+const filters = [
+  query('prefix', str(), 'Page path prefix, case-insensitive.'),
+  query('category', str()),
+  query('tag', str()),
+];
+
+// Response helpers.
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: Schema) => ({ description, content: json(schema) });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+const commonErrors = {
+  '400': errorResponse('Invalid input: INVALID_INPUT (malformed JSON, invalid UTF-8, bad field) or INVALID_PATH.'),
+  '401': errorResponse('UNAUTHORIZED: the token is invalid, expired or revoked.'),
+  '404': errorResponse('Not found: WIKI_NOT_FOUND (also for wikis the caller may not see), PAGE_NOT_FOUND, REVISION_NOT_FOUND…'),
+  '500': errorResponse('REPOSITORY_CORRUPT or INTERNAL; logged with the request id.'),
+};
+const writeErrors = {
+  ...commonErrors,
+  '403': errorResponse('FORBIDDEN (read-only token, read-only role) or QUOTA_EXCEEDED.'),
+  '409': errorResponse('REVISION_CONFLICT (with `current_revision`), PAGE_EXISTS or NOTHING_TO_REVERT.'),
+  '413': errorResponse('PAYLOAD_TOO_LARGE: content over the page limit or a file over the tier limit.'),
+};
+
+interface OperationSpec {
+  summary: string;
+  params?: Param[];
+  body?: Schema;
+  /** Extra request body media types besides JSON. */
+  rawBody?: boolean;
+  responses: Record<string, unknown>;
+  write?: boolean;
+}
+
+function operation(tag: string, spec: OperationSpec): Record<string, unknown> {
+  const content: Record<string, unknown> = spec.body ? json(spec.body) : {};
+  if (spec.rawBody) content['application/octet-stream'] = { schema: { type: 'string', contentMediaType: 'application/octet-stream' } };
+  return {
+    tags: [tag],
+    summary: spec.summary,
+    ...(spec.params?.length ? { parameters: spec.params } : {}),
+    ...(Object.keys(content).length ? { requestBody: { required: true, content } } : {}),
+    responses: { ...(spec.write ? writeErrors : commonErrors), ...spec.responses },
+  };
+}
+
+const wiki = (tag: string, spec: OperationSpec) => operation(tag, { ...spec, params: [...wikiParams, ...(spec.params ?? [])] });
+const page = (spec: OperationSpec) => wiki('pages', { ...spec, params: [pageParam, ...(spec.params ?? [])] });
+const attachment = (spec: OperationSpec) => wiki('attachments', { ...spec, params: [pageParam, ...(spec.params ?? [])] });
+
+const W = '/api/v1/wikis/{owner}/{wiki}';
+
+function build(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {
+    '/healthz': { get: { tags: ['health'], summary: 'The process is up.', security: [], responses: { '200': ok('Up.', obj({ status: str() })) } } },
+    '/readyz': {
+      get: {
+        tags: ['health'],
+        summary: 'The metadata store and the repository root are usable.',
+        security: [],
+        responses: { '200': ok('Ready.', obj({ status: str() })), '503': ok('Not ready.', obj({ status: str(), message: str() })) },
+      },
+    },
+    '/api/v1/openapi.json': { get: { tags: ['health'], summary: 'This document.', security: [], responses: { '200': ok('OpenAPI 3.1.', { type: 'object' }) } } },
+    [`${W}/pages`]: {
+      get: wiki('pages', {
+        summary: 'List pages, optionally filtered.',
+        params: [...filters, query('updated_since', str(undefined, { format: 'date' }), 'Only pages changed at or after this ISO date.'), ...paging],
+        responses: { '200': ok('Pages.', obj({ total: int(), pages: arr(ref('PageSummary')) })) },
+      }),
+    },
+    [`${W}/pages/{path}`]: {
+      get: page({
+        summary: 'Read a page (at any revision; one section; markdown or sanitized HTML).',
+        params: [
+          query('revision', revisionField),
+          query('section', str(), 'Heading path, e.g. "Background > Military Strategy".'),
+          query('format', str(undefined, { enum: ['markdown', 'html'], default: 'markdown' })),
+        ],
+        responses: {
+          '200': ok('The page.', ref('Page')),
+          '301': { description: 'The path matched a page spelled differently; `Location` has the stored spelling.', headers: { Location: { schema: str() } }, content: json(obj({ path: str(), location: str() })) },
+        },
+      }),
+      put: page({
+        summary: 'Create a page, or update it from the revision the caller read.',
+        write: true,
+        body: obj({ content: str('Whole page markdown, front matter included; at most 1,000,000 characters.'), 'revision?': revisionField, 'commit_message?': commitMessageField }),
+        responses: { '200': ok('Updated (possibly merged).', ref('WriteResult')), '201': ok('Created.', ref('WriteResult')) },
+      }),
+      patch: page({
+        summary: 'Edit a page: replace one exact, unique string, or replace/append/prepend a section.',
+        write: true,
+        body: {
+          oneOf: [
+            obj({ revision: revisionField, old_string: str('Must occur exactly once in the page at `revision`.'), new_string: str(), 'commit_message?': commitMessageField }, 'Edit by exact string.'),
+            obj(
+              { revision: revisionField, section: str('Heading path.'), 'mode?': str(undefined, { enum: ['replace', 'append', 'prepend'], default: 'replace' }), content: str(), 'commit_message?': commitMessageField },
+              'Edit one section.',
+            ),
+          ],
+        },
+        responses: { '200': ok('Edited.', ref('WriteResult')), '422': errorResponse('EDIT_NO_MATCH or EDIT_AMBIGUOUS: old_string occurs 0 or 2+ times (the message says how many).') },
+      }),
+      delete: page({
+        summary: 'Delete a page and its attachments (one commit).',
+        write: true,
+        params: [query('revision', revisionField, 'Refuse when the page changed since.'), query('commit_message', commitMessageField)],
+        responses: { '200': ok('Deleted.', obj({ path: str(), deleted_attachments: arr(str()), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/pages/{path}/rename`]: {
+      post: page({
+        summary: 'Rename a page, move its attachment folder and rewrite every link to it, in one commit.',
+        write: true,
+        body: obj({ new_path: str(), 'commit_message?': commitMessageField, 'update_links?': bool('Rewrite backlinks (default true).') }),
+        responses: {
+          '200': ok('Renamed.', obj({ path: str(), old_path: str(), revision: str(), rewritten: arr(str(), 'Pages whose links were rewritten.'), commit: nullable(ref('Commit')) })),
+        },
+      }),
+    },
+    [`${W}/pages/{path}/history`]: {
+      get: page({ summary: 'Commits that changed the page, newest first, following renames.', params: paging, responses: { '200': ok('History.', obj({ path: str(), entries: arr(ref('HistoryEntry')) })) } }),
+    },
+    [`${W}/pages/{path}/blame`]: {
+      get: page({
+        summary: 'Each line with the commit, author, date and message that last changed it.',
+        params: [query('revision', revisionField)],
+        responses: { '200': ok('Blame.', obj({ path: str(), revision: str(), lines: arr(ref('BlameLine')) })) },
+      }),
+    },
+    [`${W}/pages/{path}/diff`]: {
+      get: page({
+        summary: 'The change to a page between two revisions (`to` defaults to the current one).',
+        params: [{ ...query('from', revisionField), required: true }, query('to', revisionField)],
+        responses: {
+          '200': ok('Diff.', obj({ path: str(), from: str(), to: str(), diff: str('Unified diff.'), hunks: arr({ type: 'object' }), stats: obj({ added: int(), removed: int() }) })),
+        },
+      }),
+    },
+    [`${W}/pages/{path}/attachments`]: {
+      get: attachment({ summary: 'List the page\'s attachments.', responses: { '200': ok('Attachments.', obj({ attachments: arr(ref('Attachment')) })) } }),
+      post: attachment({
+        summary: 'Upload an attachment: JSON with base64 content, or the raw bytes with ?filename=.',
+        write: true,
+        params: [query('filename', str(), 'File name when the body is raw bytes.'), query('commit_message', commitMessageField)],
+        body: obj({ filename: str(), content_base64: str(undefined, { contentEncoding: 'base64' }), 'commit_message?': commitMessageField }),
+        rawBody: true,
+        responses: { '201': ok('Uploaded.', obj({ name: str(), path: str(), size: int(), mime_type: str(), changed: bool(), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/pages/{path}/attachments/{name}`]: {
+      get: attachment({
+        summary: 'Download an attachment (also at a revision).',
+        params: [nameParam, query('revision', revisionField)],
+        responses: { '200': { description: 'The file, with its content type.', content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } } },
+      }),
+      delete: attachment({
+        summary: 'Delete an attachment.',
+        write: true,
+        params: [nameParam, query('commit_message', commitMessageField)],
+        responses: { '200': ok('Deleted.', obj({ name: str(), path: str(), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/pages/{path}/attachments/{name}/rename`]: {
+      post: attachment({
+        summary: 'Rename an attachment.',
+        write: true,
+        params: [nameParam],
+        body: obj({ new_filename: str(), 'commit_message?': commitMessageField }),
+        responses: { '200': ok('Renamed.', obj({ name: str(), path: str(), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/changes`]: {
+      get: wiki('history', {
+        summary: 'Recent changes: commit, author, date, message and pages touched.',
+        params: [...paging, query('since', str(undefined, { format: 'date-time' }))],
+        responses: { '200': ok('Changes, newest first.', obj({ changes: arr(ref('Change')) })) },
+      }),
+    },
+    [`${W}/revert`]: {
+      post: wiki('history', {
+        summary: 'Undo one commit with a new commit.',
+        write: true,
+        body: obj({ commit: revisionField, 'commit_message?': commitMessageField }),
+        responses: { '201': ok('Reverted.', obj({ reverted: str(), revision: str(), files: arr(str()), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/search`]: {
+      get: wiki('search', {
+        summary: 'Full-text search: BM25 with a title boost; words, "phrases" and prefix* terms.',
+        params: [{ ...query('q', str(undefined, { maxLength: 1000 })), required: true }, ...filters, ...paging],
+        responses: { '200': ok('Hits, best first.', obj({ query: str(), results: arr(ref('SearchHit')) })) },
+      }),
+    },
+    [`${W}/links`]: {
+      get: wiki('links', {
+        summary: 'The link graph: every page a node, every link an edge.',
+        responses: {
+          '200': ok('Graph.', obj({ nodes: arr(obj({ path: str(), title: str(), category: nullable(str()) })), edges: arr(obj({ source: str(), target: str(), broken: bool() })) })),
+        },
+      }),
+    },
+    [`${W}/links/{path}`]: {
+      get: wiki('links', {
+        summary: 'Links out of a page and the pages linking to it.',
+        params: [pageParam],
+        responses: { '200': ok('Links.', obj({ path: str(), links_to: arr(ref('Link')), linked_from: arr(str()) })) },
+      }),
+    },
+    [`${W}/orphans`]: {
+      get: wiki('links', { summary: 'Pages no other page links to (Home excluded).', responses: { '200': ok('Orphans.', obj({ pages: arr(ref('PageSummary')) })) } }),
+    },
+    [`${W}/broken-links`]: {
+      get: wiki('links', {
+        summary: 'Links whose target page does not exist.',
+        responses: { '200': ok('Broken links.', obj({ links: arr(obj({ source: str(), target: str(), anchor: nullable(str()), kind: str() })) })) },
+      }),
+    },
+    [`${W}/stale`]: {
+      get: wiki('links', {
+        summary: 'Pages whose `last_updated` (or last change) is older than `days`.',
+        params: [query('days', int(undefined, { minimum: 0, maximum: 36_500, default: 90 }))],
+        responses: { '200': ok('Stale pages.', obj({ days: int(), before: str(), pages: arr(ref('PageSummary')) })) },
+      }),
+    },
+  };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Wikibot REST API',
+      version: '1',
+      description:
+        'Research wikis as git repositories of markdown pages. Writes carry the revision they were based on: unchanged pages commit, stale ones merge when clean, otherwise 409 REVISION_CONFLICT with `current_revision`. Wikis the caller may not see answer 404.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal access token from `wikibot token create` (wbt_…).' } },
+      schemas,
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The document, built once and frozen. */
+export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = deepFreeze(build());
+
+/** The OpenAPI 3.1 document describing REST API v1, /healthz and /readyz. */
+export function openApiDocument(): object {
+  return OPENAPI_DOCUMENT;
+}
