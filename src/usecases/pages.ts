@@ -230,6 +230,8 @@ async function writeMerged(
     }
     const wanted = await contentFor(page);
     const oid = resolveRevision(w, revision);
+    // Same text as now: nothing to commit (the repository would otherwise record an empty commit).
+    if (wanted === current) return planWrite(w, page.path, wanted, page, message, false, false, true);
     if (oid === page.lastCommit.oid) return planWrite(w, page.path, wanted, page, message, false, false);
     const base = await baseTextAt(w, page, oid);
     const merge = await w.repo.merge3(base, current, wanted);
@@ -240,14 +242,23 @@ async function writeMerged(
         { path: page.path, current_revision: page.lastCommit.oid, your_revision: oid },
       );
     }
-    return planWrite(w, page.path, merge.text, page, message, false, true);
+    return planWrite(w, page.path, merge.text, page, message, false, true, merge.text === current);
   });
 }
 
-function planWrite(w: OpenWiki, path: string, content: string, page: PageRow | null, message: string | undefined, created: boolean, merged: boolean) {
+function planWrite(
+  w: OpenWiki,
+  path: string,
+  content: string,
+  page: PageRow | null,
+  message: string | undefined,
+  created: boolean,
+  merged: boolean,
+  unchanged = false,
+) {
   const verb = created ? 'Create' : 'Update';
   return {
-    edits: [{ path: pageFile(path), content }],
+    edits: unchanged ? [] : [{ path: pageFile(path), content }],
     message: commitMessage(w.actor, message, `${verb}: ${path}`),
     result: (commit: LogEntry | null): WriteResult => {
       const now = page && !commit ? page.lastCommit.oid : (commit?.oid ?? '');
