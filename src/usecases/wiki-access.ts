@@ -61,6 +61,9 @@ export async function wikiAccess(services: Services, actor: Actor, ref: WikiRef)
 
 function refusal(actor: Actor, action: Action, access: WikiAccess): WikiError {
   const name = `${access.wiki.owner}/${access.wiki.slug}`;
+  if (!actor.user) {
+    return new WikiError('UNAUTHORIZED', `Sign in or send an access token to ${action} ${name}.`, { action });
+  }
   if (actor.token?.scope === 'read' && action !== 'read') {
     return new WikiError('FORBIDDEN', `This token is read-only: it cannot ${action} in ${name}. Use a token with write scope.`, {
       action,
