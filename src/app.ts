@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
@@ -24,6 +24,12 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // Errors Fastify raises before routing (a URL with malformed percent-encoding) keep the API's error shape too.
+    frameworkErrors: (err, request, reply) => {
+      const code = err.code === 'FST_ERR_BAD_URL' ? 'INVALID_PATH' : 'INVALID_INPUT';
+      const message = err.code === 'FST_ERR_BAD_URL' ? `The address has malformed percent-encoding: ${request.url}` : err.message;
+      void (reply as FastifyReply).code(400).send({ error: code, message, data: {} });
+    },
   });
 
   app.removeAllContentTypeParsers();
@@ -56,7 +62,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
     reply.code(404).send({ error: 'INVALID_INPUT', message: `No route ${request.method} ${request.url.split('?')[0]}.`, data: {} }),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
       await services.meta.ping();
@@ -66,7 +72,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
       return reply.code(503).send({ status: 'unavailable', message: (err as Error).message });
     }
   });
-  app.get('/api/v1/openapi.json', async () => openApiDocument());
+  app.get('/api/v1/openapi.json', (_req, reply) => reply.send(openApiDocument()));
   registerRestRoutes(app, services);
   return app;
 }
