@@ -1,5 +1,7 @@
 /** GitRepo against real git: commits, reads, history, blame, merges, compare-and-swap and bad input. */
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isWikiError } from '../errors.js';
 import { RefConflictError, type Repo, type TreeEdit } from './repo-store.js';
@@ -446,5 +448,54 @@ void test('bad edits are refused with a clear error and nothing is written', asy
       (await repo.listFiles(base)).map((f) => f.path),
       ['Dir/Page.md', 'Home.md'],
     );
+  });
+});
+
+void test('a ref that moves between the early check and update-ref is caught by git (RefConflictError)', async () => {
+  await withStore(async (store) => {
+    const repo = await store.create('alice', 'wiki');
+    const base = await seed(repo, { 'Home.md': 'home\n' });
+    const real = repo.head.bind(repo);
+    // Another process commits right after our checks: make the checks see the old head, as they would in that race.
+    const theirs = cliCommit(repo.dir, { 'Home.md': 'theirs\n' }, 'theirs', [base]);
+    let stale = 2;
+    repo.head = () => (stale-- > 0 ? base : real());
+    await assert.rejects(
+      repo.commit({ parent: base, edits: [{ path: 'Mine.md', content: 'mine\n' }], message: 'mine', author: ALICE }),
+      (e) => e instanceof RefConflictError && e.expected === base && e.actual === theirs,
+    );
+    repo.head = real;
+    assert.equal(repo.head(), theirs);
+    // The failed prepare ended the update-ref process; the next write gets a new one.
+    const next = await repo.commit({
+      parent: theirs,
+      edits: [{ path: 'Mine.md', content: 'mine\n' }],
+      message: 'mine',
+      author: ALICE,
+    });
+    assert.equal(repo.head(), next.oid);
+    assert.equal((await repo.readFile(next.oid, 'Home.md'))?.content.toString(), 'theirs\n');
+  });
+});
+
+void test('a ref lock left behind by a crashed writer fails the commit clearly and moves nothing', async () => {
+  await withStore(async (store) => {
+    const repo = await store.create('alice', 'wiki');
+    const base = await seed(repo, { 'Home.md': 'home\n' });
+    const lock = join(repo.dir, 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    await assert.rejects(
+      repo.commit({ parent: base, edits: [{ path: 'X.md', content: 'x' }], message: 'm', author: ALICE }),
+      (e) => isWikiError(e, 'INTERNAL') && /main\.lock/.test(e.message),
+    );
+    assert.equal(repo.head(), base);
+    rmSync(lock);
+    const next = await repo.commit({
+      parent: base,
+      edits: [{ path: 'X.md', content: 'x' }],
+      message: 'm',
+      author: ALICE,
+    });
+    assert.equal(repo.head(), next.oid);
   });
 });

@@ -45,21 +45,21 @@ export function writeLooseObject(gitDir: string, type: ObjectType, content: Buff
   const oid = createHash('sha1').update(raw).digest('hex');
   const fanout = join(gitDir, 'objects', oid.slice(0, 2));
   const file = join(fanout, oid.slice(2));
-  try {
+  // Sync calls that do not throw on a miss: a write touches up to four of these per object, exceptions cost more.
+  if (statSync(file, { throwIfNoEntry: false }) !== undefined) {
     const now = new Date();
     utimesSync(file, now, now);
     return oid;
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw corrupt(gitDir, `cannot touch object ${oid}: ${String(error)}`);
   }
-  try {
-    mkdirSync(fanout);
-  } catch (error) {
-    // The fan-out directory usually exists; a missing `objects` directory means the repository is damaged and must
-    // not be silently recreated.
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(gitDir, 'objects directory is missing');
-    if (code !== 'EEXIST') throw error;
+  if (statSync(fanout, { throwIfNoEntry: false }) === undefined) {
+    try {
+      mkdirSync(fanout);
+    } catch (error) {
+      // A missing `objects` directory means the repository is damaged and must not be silently recreated.
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(gitDir, 'objects directory is missing');
+      if (code !== 'EEXIST') throw error;
+    }
   }
   // Same prefix as git's own temp files, so `git gc` cleans up after a crash between write and rename.
   const tmp = join(fanout, `tmp_obj_${randomBytes(6).toString('hex')}`);
