@@ -303,3 +303,14 @@ void describe('delete and rename', () => {
     assert.equal(showFile(t, 'One.md'), '1\n');
   });
 });
+
+void test('health checks and the OpenAPI document answer without a token', async () => {
+  assert.deepEqual((await h.request('GET', '/healthz')).json, { status: 'ok' });
+  assert.deepEqual((await h.request('GET', '/readyz')).json, { status: 'ready' });
+  const doc = await h.request('GET', '/api/v1/openapi.json');
+  assert.equal(doc.status, 200);
+  assert.equal(doc.json.openapi, '3.1.0');
+  assert.ok(doc.json.paths?.['/api/v1/wikis/{owner}/{wiki}/pages/{path}']?.put);
+  const res = await h.request('GET', '/x-request-id-check', { headers: { 'x-request-id': 'abc-123' } });
+  assert.equal(res.headers.get('x-request-id'), 'abc-123');
+});
