@@ -38,6 +38,10 @@ void test('create, open, exists and delete', async () => {
     for (const pid of pids) assert.equal(isAlive(pid), false, 'processes end with their repository');
     await assert.rejects(repo.readFile(oid, 'Home.md'), (e) => isWikiError(e, 'WIKI_NOT_FOUND'));
     await assert.rejects(store.delete('alice', 'wiki'), (e) => isWikiError(e, 'WIKI_NOT_FOUND'));
+    // Recreated at the same place, it is a new, empty repository: nothing of the old one is remembered.
+    const again = await store.create('alice', 'wiki');
+    assert.equal(again.head(), null);
+    await assert.rejects(again.readCommit(oid), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
   });
 });
 

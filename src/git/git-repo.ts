@@ -43,7 +43,10 @@ import {
 } from './repo-store.js';
 import { applyTreeEdits } from './tree-edit.js';
 
-/** What all repositories of one store share. Cache keys are `<dir>\0<oid>` so no repository sees another's objects. */
+/**
+ * What all repositories of one store share. Cache keys are `<repo instance>\0<oid>`: no repository sees another's
+ * objects, not even a deleted one's that was recreated at the same path.
+ */
 export interface RepoContext {
   pool: ProcessPool;
   trees: LRUCache<string, TreeEntry[]>;
@@ -92,7 +95,10 @@ export function checkRepoLayout(dir: string): void {
   }
 }
 
+let instances = 0;
+
 export class GitRepo implements Repo {
+  private readonly cacheKey = `${++instances}`;
   private catFile: CatFileProcess | null = null;
   private refUpdater: RefUpdater | null = null;
   private casChain: Promise<void> = Promise.resolve();
@@ -452,7 +458,7 @@ export class GitRepo implements Repo {
   }
 
   private key(oid: string): string {
-    return `${this.dir}\0${oid}`;
+    return `${this.cacheKey}\0${oid}`;
   }
 
   private noRevision(rev: string): WikiError {
