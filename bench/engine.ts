@@ -13,6 +13,7 @@
  * Client and server share this process's event loop; the `healthz` row shows what the client and loopback cost.
  */
 import { spawn, execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import type { WikiRef } from '../src/usecases/index.js';
 import { generateCorpus, prng, type Corpus, type CorpusPage } from './corpus.js';
 import { createTenant, createWiki, fillBatched, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer, type Tenant } from './fixture.js';
 import { encodePath, expectJson, HttpClient, type HttpResponse } from './http-client.js';
-import { formatProfile, PhaseProfiler } from './profile.js';
+import { CallTimer, formatProfile, PhaseProfiler } from './profile.js';
 import { formatTable, median, passes, summarize, type Row, type Summary } from './report.js';
 
 const execFileAsync = promisify(execFile);
@@ -36,7 +37,8 @@ const HELP = `Usage: npm run bench -- engine [options]
   --samples <n>   timed requests per metric (default 300; writes, edits, blame, list use 2/3 of it)
   --writers <n>   concurrent writers (default 32), each making --writes <n> writes (default 50)
   --cold <n>      cold starts (default 5; 0 skips them)
-  --profile       CPU-profile each phase in this process and print where the time goes
+  --profile       CPU-profile each phase in this process and time the stores; print where the time goes
+  --profile-out <dir>  also write each phase's .cpuprofile there (implies --profile)
   --json          print the figures as JSON on stdout (the table then goes to stderr)`;
 
 /** Budgets on medians, milliseconds (DESIGN.md "Performance budgets"). */
@@ -53,6 +55,7 @@ interface Options {
   writes: number;
   cold: number;
   profile: boolean;
+  profileOut: string | null;
   json: boolean;
 }
 
@@ -67,6 +70,7 @@ function parseOptions(args: string[]): Options | null {
       writes: { type: 'string' },
       cold: { type: 'string' },
       profile: { type: 'boolean' },
+      'profile-out': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -86,7 +90,8 @@ function parseOptions(args: string[]): Options | null {
     writers: num('writers', values.writers, 32, 1, 256),
     writes: num('writes', values.writes, 50, 2, 1000),
     cold: num('cold', values.cold, 5, 0, 50),
-    profile: values.profile ?? false,
+    profile: (values.profile ?? false) || values['profile-out'] !== undefined,
+    profileOut: values['profile-out'] ?? null,
     json: values.json ?? false,
   };
 }
@@ -125,7 +130,13 @@ interface Bench {
   /** `/api/v1/wikis/<owner>/<slug>` of the main wiki. */
   api: string;
   profiles: string[];
+  /** Wall time per store method, with --profile. */
+  timer: CallTimer | null;
 }
+
+/** Where `--profile-out` puts a phase's profile. */
+const profilePath = (b: Bench, phase: string): string | undefined =>
+  b.opts.profileOut === null ? undefined : join(b.opts.profileOut, `engine-${phase.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.cpuprofile`);
 
 const pageUrl = (api: string, path: string, suffix = ''): string => `${api}/pages/${encodePath(path)}${suffix}`;
 
@@ -169,6 +180,7 @@ async function measure(b: Bench, m: Metric): Promise<Measured> {
   const times: number[] = [];
   const profiler = b.opts.profile ? new PhaseProfiler() : null;
   await profiler?.start();
+  b.timer?.reset();
   const started = performance.now();
   let timedOut = false;
   for (let i = 0; i < m.samples; i++) {
@@ -180,7 +192,10 @@ async function measure(b: Bench, m: Metric): Promise<Measured> {
       break;
     }
   }
-  if (profiler) b.profiles.push(formatProfile(m.name, await profiler.stop(), times.length));
+  if (profiler) {
+    const summary = await profiler.stop(profilePath(b, m.name));
+    b.profiles.push(`${formatProfile(m.name, summary, times.length)}\n${b.timer?.format(times.length) ?? ''}`);
+  }
   return { summary: summarize(times), timedOut };
 }
 
@@ -485,11 +500,16 @@ async function concurrencyPhase(b: Bench): Promise<ConcurrencyResult> {
   say(`  ${opts.writers} writers × ${opts.writes} writes…`);
   const profiler = opts.profile ? new PhaseProfiler() : null;
   await profiler?.start();
+  b.timer?.reset();
   const started = performance.now();
   // Bounded by count; a hung request fails after the client's 30 s timeout.
   await Promise.all(Array.from({ length: opts.writers }, (_, w) => writer(w)));
   const seconds = (performance.now() - started) / 1000;
-  if (profiler) b.profiles.push(formatProfile('concurrent writes', await profiler.stop(), opts.writers * opts.writes));
+  if (profiler) {
+    const summary = await profiler.stop(profilePath(b, 'concurrent writes'));
+    const n = opts.writers * opts.writes;
+    b.profiles.push(`${formatProfile('concurrent writes', summary, n)}\n${b.timer?.format(n) ?? ''}`);
+  }
 
   // Every acknowledged commit must be in main's history and hold what its writer sent.
   const repoDir = join(server.dataDir, 'repos', b.ref.owner, `${b.ref.slug}.git`);
@@ -637,6 +657,8 @@ function okMs(res: HttpResponse): number {
 export interface ColdStartResult {
   runs: number[];
   medianMs: number;
+  /** Until the server logged that it listens (imports, stores opened, socket bound), median. */
+  listeningMs: number | null;
   /** The first request's own duration (index opened, git processes started), median. */
   firstRequestMs: number;
 }
@@ -665,27 +687,42 @@ function probe(port: number, path: string, token: string): Promise<{ status: num
   });
 }
 
-async function coldStartPhase(dataDir: string, token: string, api: string, runs: number): Promise<ColdStartResult> {
+/**
+ * Starts `wikibot serve` on the data directory `runs` times and times each until the first page read answers.
+ * With `profileDir`, one more start (not counted) runs under `--cpu-prof` and leaves its profile there.
+ */
+async function coldStartPhase(dataDir: string, token: string, api: string, runs: number, profileDir: string | null): Promise<ColdStartResult> {
   const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
   const times: number[] = [];
   const firsts: number[] = [];
-  for (let r = 0; r < runs; r++) {
+  const listening: number[] = [];
+  const total = runs + (profileDir === null ? 0 : 1);
+  for (let r = 0; r < total; r++) {
+    const profiled = r === runs;
     const port = await freePort();
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--data', dataDir], {
+    const flags = profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir!, '--cpu-prof-name', 'engine-cold-start.cpuprofile'] : [];
+    const child = spawn(process.execPath, [...flags, cli, 'serve', '--port', String(port), '--data', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WIKIBOT_LOG_LEVEL: 'info' },
     });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output = (output + c.toString('utf8')).slice(-2000)));
+    let listenedAt: number | null = null;
+    child.stdout.on('data', (c: Buffer) => {
+      output = (output + c.toString('utf8')).slice(-2000);
+      if (listenedAt === null && output.includes('serving on')) listenedAt = performance.now() - started;
+    });
     child.stderr.on('data', (c: Buffer) => (output = (output + c.toString('utf8')).slice(-2000)));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       for (;;) {
         const res = await probe(port, `${api}/pages/Home`, token);
         if (res.status === 200) {
-          times.push(performance.now() - started);
-          firsts.push(res.ms);
+          if (!profiled) {
+            times.push(performance.now() - started);
+            firsts.push(res.ms);
+            if (listenedAt !== null) listening.push(listenedAt);
+          }
           break;
         }
         if (res.status !== 0) throw new Error(`cold start: first read answered HTTP ${res.status}\n${output}`);
@@ -700,7 +737,12 @@ async function coldStartPhase(dataDir: string, token: string, api: string, runs:
       clearTimeout(killer);
     }
   }
-  return { runs: times.map((t) => round(t, 1)), medianMs: round(median(times), 1), firstRequestMs: round(median(firsts), 2) };
+  return {
+    runs: times.map((t) => round(t, 1)),
+    medianMs: round(median(times), 1),
+    listeningMs: listening.length === times.length ? round(median(listening), 1) : null,
+    firstRequestMs: round(median(firsts), 2),
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -730,7 +772,16 @@ export async function run(args: string[]): Promise<number> {
     say(`  built in ${buildSeconds.toFixed(1)} s (${(opts.pages / buildSeconds).toFixed(0)} commits/s through the write use case)`);
 
     client = new HttpClient(server.baseUrl, { token: tenant.token, maxSockets: Math.max(64, opts.writers * 2) });
-    const b: Bench = { opts, server, tenant, client, corpus, ref, api: `/api/v1/wikis/${ref.owner}/${ref.slug}`, profiles: [] };
+    const b: Bench = { opts, server, tenant, client, corpus, ref, api: `/api/v1/wikis/${ref.owner}/${ref.slug}`, profiles: [], timer: null };
+    if (opts.profile) {
+      const timer = new CallTimer();
+      const s = server.services;
+      s.repos = timer.wrap(s.repos, 'repos', { open: 'repo' });
+      s.indexes = timer.wrap(s.indexes, 'indexes', { open: 'index' });
+      s.meta = timer.wrap(s.meta, 'meta');
+      b.timer = timer;
+    }
+    if (opts.profileOut !== null) mkdirSync(opts.profileOut, { recursive: true });
 
     say('latency over REST (keep-alive node:http client, in-process server)…');
     const rows = await latencyPhase(b);
@@ -756,8 +807,9 @@ export async function run(args: string[]): Promise<number> {
     let cold: ColdStartResult | null = null;
     if (opts.cold > 0) {
       say(`cold start ×${opts.cold}…`);
-      cold = await coldStartPhase(dataDir, tenant.token, b.api, opts.cold);
-      rows.push({ metric: 'cold start to first page read', median: cold.medianMs, unit: 'ms', budget: BUDGET.coldStartMs, samples: cold.runs.length, note: `first request itself ${cold.firstRequestMs} ms` });
+      cold = await coldStartPhase(dataDir, tenant.token, b.api, opts.cold, opts.profileOut);
+      const note = `${cold.listeningMs === null ? '' : `listening at ${cold.listeningMs} ms; `}first request itself ${cold.firstRequestMs} ms`;
+      rows.push({ metric: 'cold start to first page read', median: cold.medianMs, unit: 'ms', budget: BUDGET.coldStartMs, samples: cold.runs.length, note });
     }
 
     const integrity = conc.failures === 0 && conc.missingFromLog === 0 && conc.contentMismatches === 0 && conc.lostSharedEdits === 0 && conc.indexMismatches === 0;

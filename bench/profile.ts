@@ -3,6 +3,7 @@
  * summarized as self time by area (a package, a source folder, node internals, idle, GC) and by function. Time spent
  * waiting on git processes shows up as idle here: the profile sees this process's JavaScript only.
  */
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 interface ProfileNode {
@@ -34,12 +35,14 @@ export class PhaseProfiler {
     await this.session.post('Profiler.start');
   }
 
-  async stop(): Promise<ProfileSummary> {
+  /** Stops sampling; with `saveTo`, also writes the raw profile there (open it in Chrome DevTools). */
+  async stop(saveTo?: string): Promise<ProfileSummary> {
     const session = this.session;
     if (!session) throw new Error('profiler not started');
     const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
     session.disconnect();
     this.session = null;
+    if (saveTo !== undefined) writeFileSync(saveTo, JSON.stringify(profile));
     return summarizeProfile(profile);
   }
 }
@@ -93,4 +96,67 @@ export function formatProfile(title: string, s: ProfileSummary, requests: number
     '  by function (self time):',
     ...s.functions.map((f) => `    ${pct(f.ms)}  ${per(f.ms).padStart(16)}  ${f.name}`),
   ].join('\n');
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Wall time spent in each method of the stores (`--profile`): wraps the RepoStore, IndexStore and MetaStore (and the
+ * repositories and indexes they open) so that a phase can say, per request, how long it waited on git, SQLite and
+ * the metadata store. Concurrent calls overlap, so under load the sums can exceed the phase's duration.
+ */
+export class CallTimer {
+  private stats = new Map<string, { calls: number; ms: number }>();
+
+  /** A proxy of `target` timing every method; methods named in `children` return objects wrapped in turn. */
+  wrap<T extends object>(target: T, prefix: string, children: Record<string, string> = {}): T {
+    const record = (name: string, started: number) => {
+      const s = this.stats.get(name) ?? { calls: 0, ms: 0 };
+      s.calls++;
+      s.ms += performance.now() - started;
+      this.stats.set(name, s);
+    };
+    return new Proxy(target, {
+      get: (obj, prop) => {
+        const value: unknown = Reflect.get(obj, prop, obj);
+        if (typeof value !== 'function' || typeof prop !== 'string') return value;
+        const name = `${prefix}.${prop}`;
+        const child = children[prop];
+        return (...args: unknown[]) => {
+          const started = performance.now();
+          let result = (value as Method).apply(obj, args);
+          if (child !== undefined && result !== null && typeof result === 'object' && !(result instanceof Promise)) {
+            result = this.wrap(result, child);
+          }
+          if (result instanceof Promise) {
+            return result.then(
+              (v: unknown) => {
+                record(name, started);
+                return child !== undefined && v !== null && typeof v === 'object' ? this.wrap(v, child) : v;
+              },
+              (err: unknown) => {
+                record(name, started);
+                throw err;
+              },
+            );
+          }
+          record(name, started);
+          return result;
+        };
+      },
+    });
+  }
+
+  reset(): void {
+    this.stats.clear();
+  }
+
+  format(requests: number): string {
+    const rows = [...this.stats]
+      .filter(([name]) => !name.endsWith('.open'))
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 12)
+      .map(([name, s]) => `    ${(s.ms / Math.max(1, requests)).toFixed(3).padStart(8)} ms/req  ${(s.calls / Math.max(1, requests)).toFixed(2).padStart(6)} calls/req  ${name}`);
+    return ['  wall time in the stores:', ...rows].join('\n');
+  }
 }
