@@ -1,6 +1,7 @@
 /** GitRepoStore: repository lifecycle, damaged repositories, and the bounded pool of git processes. */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isWikiError } from '../errors.js';
@@ -225,5 +226,28 @@ void test('close ends every process and later use fails clearly', async () => {
     for (const pid of pids) assert.equal(isAlive(pid), false);
     await assert.rejects(repo.readFile(head, 'Home.md'), (e) => isWikiError(e, 'INTERNAL'));
     assert.match(readFileSync(join(repo.dir, 'refs', 'heads', 'main'), 'utf8'), /^[0-9a-f]{40}\n$/);
+  });
+});
+
+void test('a program that forgets close() still exits: idle git processes do not hold it', async () => {
+  await withStore((_store, root) => {
+    const store = new URL('./git-repo-store.js', import.meta.url).href;
+    const script = `
+      const { GitRepoStore } = await import(${JSON.stringify(store)});
+      const s = new GitRepoStore({ root: ${JSON.stringify(root)} });
+      const repo = await s.create('alice', 'wiki');
+      const c = await repo.commit({ parent: null, edits: [{ path: 'a.md', content: 'a' }], message: 'm', author: { name: 'A', email: 'a@x' } });
+      const file = await repo.readFile(c.oid, 'a.md');
+      console.log(file.content.toString(), s.processes().length);
+    `;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), 'a 2');
+    assert.ok(Date.now() - started < 5000, 'exited without waiting for the idle timeout');
+    return Promise.resolve();
   });
 });
