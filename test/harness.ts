@@ -122,15 +122,20 @@ export interface TestServer {
 export interface StartOptions {
   /** Extra WIKIBOT_* settings. */
   env?: Record<string, string>;
+  /** Serve an existing data directory (a restart); it is then left in place by `close()`. */
+  dataDir?: string;
 }
 
 /** Starts a server over a fresh temporary data directory; `close()` stops it and removes the directory. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wikibot-test-'));
+  const owned = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wikibot-test-'));
   const config = loadConfig({ port: '0', host: '127.0.0.1', data: dataDir }, { WIKIBOT_LOG_LEVEL: 'silent', ...options.env });
   const services = await uc.openServices(config);
   // The first account of an installation is the site admin; take that seat so that tenants are ordinary users.
-  await uc.createUser(services, { username: 'site-admin', email: 'admin@example.test', password: null });
+  if ((await services.meta.countUsers()) === 0) {
+    await uc.createUser(services, { username: 'site-admin', email: 'admin@example.test', password: null });
+  }
   const app = buildApp({ services, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
@@ -166,7 +171,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     closed = true;
     await app.close();
     await uc.closeServices(services);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (owned) rmSync(dataDir, { recursive: true, force: true });
   };
   return { url, services, dataDir, request, close };
 }
