@@ -52,8 +52,9 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
     if (status >= 500) request.log.error({ err, code: error.code }, 'request failed');
     const body: Record<string, unknown> = {
       error: error.code,
-      message: status >= 500 && error.code === 'INTERNAL' ? `Internal error (request ${request.id}).` : error.message,
-      data: error.data,
+      // A 5xx message and data may name server paths (a repository's directory): callers get the code and request id.
+      message: status >= 500 ? serverErrorMessage(error.code, request.id) : error.message,
+      data: status >= 500 ? {} : error.data,
     };
     if ('current_revision' in error.data) body.current_revision = error.data.current_revision;
     return reply.code(status).send(body);
@@ -75,6 +76,13 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   app.get('/api/v1/openapi.json', (_req, reply) => reply.send(openApiDocument()));
   registerRestRoutes(app, services);
   return app;
+}
+
+function serverErrorMessage(code: string, requestId: string): string {
+  if (code === 'REPOSITORY_CORRUPT') {
+    return `This wiki's repository cannot be read; the problem was logged for the operator (request ${requestId}).`;
+  }
+  return `Internal error (request ${requestId}).`;
 }
 
 /** Fastify's own errors (body too large, bad content type) and unknown ones, as WikiErrors. */
