@@ -88,7 +88,8 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(flags, process.env);
   const operator = cliActor(null);
 
-  switch (`${command} ${sub ?? ''}`.trim()) {
+  // `serve` and `reindex` take no sub-command (reindex's positional is a wiki); the others are two words.
+  switch (command === 'serve' || command === 'reindex' ? command : `${command} ${sub ?? ''}`.trim()) {
     case 'serve':
       await serve(config);
       return -1;
@@ -158,6 +159,7 @@ main(process.argv.slice(2)).then(
     else if (err instanceof ConfigError || isWikiError(err)) console.error(`wikibot: ${err.message}`);
     else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) console.error(`wikibot: ${err.message}\n\n${USAGE}`);
     else console.error(err);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    const usage = err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
+    process.exitCode = usage ? 2 : 1;
   },
 );
