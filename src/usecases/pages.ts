@@ -134,7 +134,7 @@ export async function writePage(services: Services, actor: Actor, input: WritePa
   const path = parsePagePath(input.path);
   checkContent(services, input.content);
   const w = await openWiki(services, actor, input, 'write');
-  return writeMerged(w, path, input.revision, input.commitMessage, input.content, async () => input.content);
+  return writeMerged(w, path, input.revision, input.commitMessage, input.content, () => input.content);
 }
 
 export interface EditPageInput extends WikiRef {
@@ -196,7 +196,7 @@ async function writeMerged(
   revision: string | undefined,
   message: string | undefined,
   createContent: string | null,
-  contentFor: (page: PageRow) => Promise<string>,
+  contentFor: (page: PageRow) => string | Promise<string>,
 ): Promise<WriteResult> {
   return commitPlanned(w, async () => {
     const page = findPage(w, path);
