@@ -32,6 +32,19 @@ void test('a query with nothing searchable is refused', () => {
   }
 });
 
+void test('a one-character prefix term is refused', () => {
+  assert.throws(
+    () => toFtsQuery('iran a*'),
+    (e: unknown) => isWikiError(e, 'INVALID_INPUT') && /at least 2 characters/u.test(e.message),
+  );
+  assert.throws(
+    () => toFtsQuery("'a*"),
+    (e: unknown) => isWikiError(e, 'INVALID_INPUT') && /at least 2 characters/u.test(e.message),
+  );
+  assert.equal(toFtsQuery('ir*'), '"ir"*');
+  assert.equal(toFtsQuery('"nuclear d"*'), '"nuclear d"*');
+});
+
 void test('an overlong query is refused', () => {
   assert.throws(
     () => toFtsQuery('a '.repeat(600)),

@@ -91,9 +91,12 @@ export function commitPages(
   };
 }
 
-/** Deterministic word soup: a Zipf-like vocabulary so some words are in nearly every page and some in few. */
+/**
+ * Deterministic word soup: pseudo-words with a Zipf-like frequency, so some are in nearly every page and most in few.
+ * `common` is in every page; `zanzibar` in five pages whatever the size, so rare-word searches compare across sizes.
+ */
 export function corpus(pages: number, wordsPerPage: number, seed = 1): { path: string; title: string; body: string }[] {
-  let state = seed >>> 0;
+  let state = seed >>> 0 || 1;
   const rand = (): number => {
     // xorshift32: fast and reproducible.
     state ^= state << 13;
@@ -101,16 +104,22 @@ export function corpus(pages: number, wordsPerPage: number, seed = 1): { path: s
     state ^= state << 5;
     return (state >>> 0) / 0x1_0000_0000;
   };
-  const vocab = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}`);
-  vocab[0] = 'common';
-  const word = (): string => vocab[Math.floor(vocab.length ** rand()) - 1] ?? 'common';
+  const syllables = ['ka', 'ro', 'mi', 'sel', 'tan', 'vu', 'lor', 'pe', 'dri', 'mos', 'ex', 'al', 'gon', 'tri', 'qua'];
+  const syllable = (): string => syllables[Math.floor(rand() * syllables.length)] ?? 'ka';
+  const vocab = new Set<string>();
+  while (vocab.size < 20_000) {
+    const n = 2 + Math.floor(rand() * 3);
+    vocab.add(Array.from({ length: n }, syllable).join(''));
+  }
+  const words = [...vocab];
+  const word = (): string => words[Math.floor(words.length ** rand()) - 1] ?? 'common';
   const folders = ['Actors', 'Events', 'Trends', 'Hypotheses', 'Variables', 'References'];
+  const rare = new Set(Array.from({ length: 5 }, (_, i) => Math.floor((i * pages) / 5)));
   return Array.from({ length: pages }, (_, i) => {
     const folder = folders[i % folders.length] ?? 'Misc';
-    const words = Array.from({ length: wordsPerPage }, word);
-    // "common" in every page, and a few rare words for selective searches.
-    words.push('common');
-    if (i % 97 === 0) words.push('zanzibar');
-    return { path: `${folder}/Page_${i}`, title: `Page ${i} ${word()}`, body: words.join(' ') };
+    const body = Array.from({ length: wordsPerPage }, word);
+    body.push('common');
+    if (rare.has(i)) body.push('zanzibar');
+    return { path: `${folder}/Page_${i}`, title: `Page ${i} ${word()}`, body: body.join(' ') };
   });
 }

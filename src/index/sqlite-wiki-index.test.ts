@@ -282,8 +282,18 @@ void test('search ranks title matches first and reports a higher-is-better score
   withIndex((index) => {
     index.apply(
       commitPages('c1', '2024-01-01T00:00:00Z', [
-        { path: 'Notes/Misc', title: 'Misc', body: 'sanctions sanctions sanctions sanctions on many many things' },
-        { path: 'Policy/Sanctions', title: 'Sanctions', body: 'The policy of economic pressure, see sanctions.' },
+        {
+          path: 'Notes/Misc',
+          title: 'Misc',
+          category: 'note',
+          body: 'sanctions sanctions sanctions sanctions on many many things',
+        },
+        {
+          path: 'Policy/Sanctions',
+          title: 'Sanctions',
+          category: 'note',
+          body: 'The policy of economic pressure, see sanctions.',
+        },
         { path: 'Other', title: 'Other', body: 'nothing relevant here' },
       ]),
     );
@@ -293,6 +303,13 @@ void test('search ranks title matches first and reports a higher-is-better score
     assert.ok(first && second);
     assert.ok(first.score > second.score && second.score > 0, `scores ${first.score} > ${second.score} > 0`);
     assert.equal(first.title, 'Sanctions');
+    // Filtered searches rank the same way.
+    const filtered = index.search({ query: 'sanctions', category: 'note' });
+    assert.deepEqual(paths(filtered), ['Policy/Sanctions', 'Notes/Misc']);
+    assert.deepEqual(
+      filtered.map((h) => h.score),
+      hits.map((h) => h.score),
+    );
   });
 });
 

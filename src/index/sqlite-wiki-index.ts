@@ -22,7 +22,7 @@ import type {
   SearchQuery,
   WikiIndex,
 } from './index-store.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { RANK_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 
 type Db = Database.Database;
 type Stmt<R = unknown> = Database.Statement<unknown[], R>;
@@ -97,7 +97,7 @@ interface SearchDbRow {
   title: string;
   category: string | null;
   tags: string;
-  rank: number;
+  relevance: number;
 }
 
 const PAGE_COLUMNS = `p.path, p.key, p.title, p.category, p.tags, p.frontmatter, p.last_updated, p.archived,
@@ -149,8 +149,9 @@ class Connection {
       linksFrom: p<LinkDbRow>(`${LINK_SELECT} WHERE s.path = ? ORDER BY l.id`),
       linksTo: p<LinkDbRow>(`${LINK_SELECT} WHERE l.target_key = ? ORDER BY s.path, l.id`),
       allLinks: p<LinkDbRow>(`${LINK_SELECT} ORDER BY s.path, l.id`),
-      brokenLinks: p<LinkDbRow>(`${LINK_SELECT}
-        WHERE NOT EXISTS (SELECT 1 FROM pages t WHERE t.key = l.target_key) ORDER BY s.path, l.id`),
+      brokenLinks: p<LinkDbRow>(`SELECT s.path AS source, l.target, l.anchor, l.kind, NULL AS resolved
+        FROM links l JOIN pages s ON s.id = l.source_id
+        WHERE l.target_key NOT IN (SELECT key FROM pages) ORDER BY s.path, l.id`),
       orphans: p<PageDbRow>(`SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE p.key <> '${HOME_KEY}'
         AND NOT EXISTS (SELECT 1 FROM links l WHERE l.target_key = p.key AND l.source_id <> p.id) ORDER BY p.path`),
       stale: p<PageDbRow>(`SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM}
@@ -262,7 +263,7 @@ export class SqliteWikiIndex implements WikiIndex {
   }
 
   findByKey(key: string): PageRow[] {
-    return this.read((c) => c.s.findByKey.all(key.toLowerCase()).map(toPageRow));
+    return this.read((c) => c.s.findByKey.all(keyOf(key)).map(toPageRow));
   }
 
   listPages(filter: PageFilter = {}): PageRow[] {
@@ -296,13 +297,19 @@ export class SqliteWikiIndex implements WikiIndex {
     const limit = checkLimit('limit', query.limit, SEARCH_LIMIT.default, SEARCH_LIMIT.max);
     const offset = checkOffset(query.offset);
     const where = pageWhere(query);
-    const filters = where.sql === '' ? '' : ` AND ${where.sql.slice(' WHERE '.length)}`;
-    const sql = `SELECT p.id, p.path, p.title, p.category, p.tags, f.rank AS rank
-      FROM pages_fts f JOIN pages p ON p.id = f.rowid
-      WHERE pages_fts MATCH ?${filters} ORDER BY f.rank LIMIT ? OFFSET ?`;
+    // Without filters, rank inside FTS5 and join pages for the hits returned only; with filters the join must come
+    // first so the ranking is computed for matching pages only.
+    const sql =
+      where.conds.length === 0
+        ? `SELECT p.id, p.path, p.title, p.category, p.tags, t.relevance FROM (SELECT rowid, ${RANK_SQL} AS relevance
+            FROM pages_fts WHERE pages_fts MATCH ? ORDER BY relevance LIMIT ? OFFSET ?) t
+          JOIN pages p ON p.id = t.rowid ORDER BY t.relevance`
+        : `SELECT p.id, p.path, p.title, p.category, p.tags, ${RANK_SQL} AS relevance
+          FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid
+          WHERE pages_fts MATCH ? AND ${where.conds.join(' AND ')} ORDER BY relevance LIMIT ? OFFSET ?`;
     return this.read((c) => {
       try {
-        // Snippets are taken for the page of hits only: computing them in the ranking query would cost one per match.
+        // Snippets are taken for the returned hits only: in the ranking query they would cost one per match.
         return c
           .stmt<SearchDbRow>(sql)
           .all(fts, ...where.params, limit, offset)
@@ -311,7 +318,7 @@ export class SqliteWikiIndex implements WikiIndex {
             title: r.title,
             category: r.category,
             tags: parseJson<string[]>(r.tags, []),
-            score: -r.rank,
+            score: -r.relevance,
             snippet: snippetToHtml(c.s.snippet.get(fts, r.id) ?? ''),
           }));
       } catch (err) {
@@ -333,7 +340,7 @@ export class SqliteWikiIndex implements WikiIndex {
   linksTo(path: string): LinkRow[] {
     return this.read((c) => {
       // A missing page can still be linked to (a "create" link); derive its key the way paths are keyed.
-      const key = c.s.pageKey.get(path) ?? path.replaceAll(' ', '_').toLowerCase();
+      const key = c.s.pageKey.get(path) ?? keyOf(path);
       return c.s.linksTo.all(key).map(toLinkRow);
     });
   }
@@ -551,7 +558,9 @@ function upsertPage(c: Connection, page: PageInput): void {
 }
 
 interface Where {
+  /** ` WHERE …`, or '' without filters. */
   sql: string;
+  conds: string[];
   params: unknown[];
   needsCommit: boolean;
 }
@@ -579,7 +588,7 @@ function pageWhere(filter: Omit<PageFilter, 'limit' | 'offset'>): Where {
     params.push(parseDate('updatedSince', filter.updatedSince));
     needsCommit = true;
   }
-  return { sql: conds.length === 0 ? '' : ` WHERE ${conds.join(' AND ')}`, params, needsCommit };
+  return { sql: conds.length === 0 ? '' : ` WHERE ${conds.join(' AND ')}`, conds, params, needsCommit };
 }
 
 function checkLimit(name: string, value: number | undefined, fallback: number, max: number): number {
@@ -639,6 +648,11 @@ function toPageRow(row: PageDbRow): PageRow {
 
 function toLinkRow(row: LinkDbRow): LinkRow {
   return { source: row.source, target: row.target, anchor: row.anchor, kind: row.kind, resolved: row.resolved };
+}
+
+/** Same rule as the domain's `pageKey` (space and `_` are one character, case ignored); idempotent on keys. */
+function keyOf(path: string): string {
+  return path.replaceAll(' ', '_').toLowerCase();
 }
 
 function stripMd(file: string): string {
