@@ -43,12 +43,14 @@ for (const [i, [what, harm]] of damages.entries()) {
     await createPage(victim, 'Page', 'victim page\n');
     await createPage(other, 'Page', 'other page\n');
     // Served once before the damage, so long-lived git processes and the index already know this repository.
-    assert.equal((await victim.api('GET', '/pages/Page')).status, 200);
+    const before = await victim.api('GET', '/pages/Page');
+    assert.equal(before.status, 200);
+    const revision = (before.json as { revision: string }).revision;
     harm(victim);
     const read = await victim.api('GET', '/pages/Page');
     assertError(read, 500, 'REPOSITORY_CORRUPT', /repository cannot be read.*request /);
     assert.doesNotMatch(read.text, new RegExp(h.dataDir), 'the server\'s file layout is not shown to callers');
-    const write = await victim.api('PUT', '/pages/New', { body: { content: 'x\n' } });
+    const write = await victim.api('PUT', '/pages/Page', { body: { content: 'x\n', revision } });
     assertError(write, 500, 'REPOSITORY_CORRUPT');
     await assertHealthy(other);
     assert.equal((await h.request('GET', '/readyz')).status, 200, 'the server as a whole stays ready');

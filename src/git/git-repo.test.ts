@@ -157,7 +157,7 @@ void test('readFile, readBlob, readCommit, listFiles and resolveCommit', async (
     await assert.rejects(repo.readFile(unknown, 'Home.md'), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
     await assert.rejects(repo.readCommit(home.oid), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
     await assert.rejects(repo.readCommit('HEAD'), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
-    await assert.rejects(repo.readBlob(commit.tree), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
+    await assert.rejects(repo.readBlob(commit.tree), (e) => isWikiError(e, 'REPOSITORY_CORRUPT'));
     await assert.rejects(repo.readFile(oid, '../etc/passwd'), (e) => isWikiError(e, 'INVALID_PATH'));
   });
 });

@@ -156,9 +156,8 @@ export class GitRepo implements Repo {
   async readBlob(oid: string): Promise<Buffer> {
     if (typeof oid !== 'string' || !isOid(oid)) throw this.noRevision(oid);
     const object = await this.cat().contents(oid);
-    if (object === null || object.type !== 'blob') {
-      throw new WikiError('REVISION_NOT_FOUND', `no blob ${oid} in this repository`, { oid });
-    }
+    // Blob ids come from trees, commits or the index, never from callers: a missing one means damage.
+    if (object === null || object.type !== 'blob') throw corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid });
     return object.content;
   }
 

@@ -102,6 +102,7 @@ export interface Repo {
   /** Full commit id for a commit id or unique prefix (4+ hex); null when there is no such commit. */
   resolveCommit(rev: string): Promise<string | null>;
   readCommit(oid: string): Promise<CommitInfo>;
+  /** A blob named by a tree, commit or the index; a missing one is REPOSITORY_CORRUPT. */
   readBlob(oid: string): Promise<Buffer>;
   /** The file at `path` in `commit`, or null when it does not exist there (or is a directory). */
   readFile(commit: string, path: string): Promise<{ oid: string; content: Buffer } | null>;
