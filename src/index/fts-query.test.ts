@@ -5,21 +5,24 @@ import { isWikiError } from '../errors.js';
 import { MARK_CLOSE, MARK_OPEN, snippetToHtml, stripMarkers, toFtsQuery } from './fts-query.js';
 
 void test('words become quoted terms that are ANDed', () => {
-  assert.equal(toFtsQuery('iran  regime'), '"iran" "regime"');
+  assert.equal(toFtsQuery('iran  regime').match, '"iran" "regime"');
 });
 
 void test('quoted phrases are kept and a trailing * makes a prefix term', () => {
-  assert.equal(toFtsQuery('"nuclear deal" sanct*'), '"nuclear deal" "sanct"*');
-  assert.equal(toFtsQuery('"nuclear de"*'), '"nuclear de"*');
+  assert.deepEqual(toFtsQuery('deal'), { match: '"deal"', hasPrefix: false });
+  assert.deepEqual(toFtsQuery('"a*b" deal'), { match: '"a*b" "deal"', hasPrefix: false });
+  assert.deepEqual(toFtsQuery('deal sanct*'), { match: '"deal" "sanct"*', hasPrefix: true });
+  assert.equal(toFtsQuery('"nuclear deal" sanct*').match, '"nuclear deal" "sanct"*');
+  assert.equal(toFtsQuery('"nuclear de"*').match, '"nuclear de"*');
 });
 
 void test('operators, column filters and quotes are only text', () => {
-  assert.equal(toFtsQuery('a AND b OR NOT c'), '"a" "AND" "b" "OR" "NOT" "c"');
-  assert.equal(toFtsQuery('NEAR(a b)'), '"NEAR(a" "b)"');
-  assert.equal(toFtsQuery('title:iran'), '"title:iran"');
-  assert.equal(toFtsQuery('"unbalanced phrase'), '"unbalanced" "phrase"');
-  assert.equal(toFtsQuery(`it's`), `"it's"`);
-  assert.equal(toFtsQuery('a"b'), '"a" "b"');
+  assert.equal(toFtsQuery('a AND b OR NOT c').match, '"a" "AND" "b" "OR" "NOT" "c"');
+  assert.equal(toFtsQuery('NEAR(a b)').match, '"NEAR(a" "b)"');
+  assert.equal(toFtsQuery('title:iran').match, '"title:iran"');
+  assert.equal(toFtsQuery('"unbalanced phrase').match, '"unbalanced" "phrase"');
+  assert.equal(toFtsQuery(`it's`).match, `"it's"`);
+  assert.equal(toFtsQuery('a"b').match, '"a" "b"');
 });
 
 void test('a query with nothing searchable is refused', () => {
@@ -41,8 +44,8 @@ void test('a one-character prefix term is refused', () => {
     () => toFtsQuery("'a*"),
     (e: unknown) => isWikiError(e, 'INVALID_INPUT') && /at least 2 characters/u.test(e.message),
   );
-  assert.equal(toFtsQuery('ir*'), '"ir"*');
-  assert.equal(toFtsQuery('"nuclear d"*'), '"nuclear d"*');
+  assert.equal(toFtsQuery('ir*').match, '"ir"*');
+  assert.equal(toFtsQuery('"nuclear d"*').match, '"nuclear d"*');
 });
 
 void test('an overlong query is refused', () => {

@@ -23,18 +23,26 @@ const TOKEN_CHARS = /[\p{L}\p{N}]/gu;
 // A balanced "quoted phrase" (optionally followed by `*`), or a run of anything but space and quotes.
 const TERM = /"([^"]*)"(\*?)|([^\s"]+)/gu;
 
+/** An FTS5 MATCH expression built from user input. */
+export interface FtsQuery {
+  match: string;
+  /** Whether a term ends in `*` (those are costlier to re-run, see the search in `SqliteWikiIndex`). */
+  hasPrefix: boolean;
+}
+
 /**
  * The FTS5 query for the user syntax of `SearchQuery.query`: words are ANDed, `"quoted phrases"` are kept, a trailing
  * `*` makes a prefix term. Every term is emitted as an FTS5 string, so operators (`AND`, `NEAR(`), column filters
  * (`title:`), parentheses and stray quotes are only text. Throws INVALID_INPUT when nothing searchable is left.
  */
-export function toFtsQuery(input: string): string {
+export function toFtsQuery(input: string): FtsQuery {
   if (input.length > MAX_QUERY_LENGTH) {
     throw new WikiError('INVALID_INPUT', `search query is too long (over ${MAX_QUERY_LENGTH} characters)`, {
       length: input.length,
     });
   }
   const terms: string[] = [];
+  let hasPrefix = false;
   for (const m of input.matchAll(TERM)) {
     const phrase = m[1];
     let text: string;
@@ -56,6 +64,7 @@ export function toFtsQuery(input: string): string {
         { query: input },
       );
     }
+    hasPrefix ||= prefix;
     // Inside an FTS5 string only `"` is special (doubled); the tokenizer turns everything else into separators.
     terms.push(`"${text.replaceAll('"', '""')}"${prefix ? '*' : ''}`);
   }
@@ -64,7 +73,7 @@ export function toFtsQuery(input: string): string {
       query: input,
     });
   }
-  return terms.join(' ');
+  return { match: terms.join(' '), hasPrefix };
 }
 
 /** Indexed text must not contain the snippet markers, or a page could inject `<mark>` tags of its own. */

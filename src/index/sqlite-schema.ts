@@ -6,12 +6,21 @@
 /** Bump on any change below; existing files are then recreated and rebuilt. */
 export const SCHEMA_VERSION = 1;
 
+/** bm25 column weights of pages_fts (title, path, body): a title match outweighs ten body matches. */
+const RANK_WEIGHTS = '10.0, 5.0, 1.0';
+
 /**
- * The FTS5 ranking expression (lower is better): bm25 with column weights title 10, path 5, body 1, so a title match
- * outweighs ten body matches. Called explicitly rather than configured as the table's `rank`: measured 1.5–2× faster
- * per match that way.
+ * The ranking expression (lower is better). Called directly rather than as the table's `rank` column: measured
+ * 1.3–2× faster per match.
  */
-export const RANK_SQL = 'bm25(pages_fts, 10.0, 5.0, 1.0)';
+export const RANK_SQL = `bm25(pages_fts, ${RANK_WEIGHTS})`;
+
+/**
+ * The same ranking as a per-query `rank MATCH` argument. With `ORDER BY rank`, FTS5 sorts by itself and computes
+ * `snippet()` only for the rows returned, which is what prefix queries need: re-running one per hit costs a full
+ * prefix expansion each time (measured 434 ms vs 69 ms for `se*` on 10,000 pages).
+ */
+export const RANK_FUNCTION = `bm25(${RANK_WEIGHTS})`;
 
 export const SCHEMA_SQL = `
 CREATE TABLE meta (

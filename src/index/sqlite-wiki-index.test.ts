@@ -304,6 +304,10 @@ void test('search ranks title matches first and reports a higher-is-better score
     assert.ok(first.score > second.score && second.score > 0, `scores ${first.score} > ${second.score} > 0`);
     assert.equal(first.title, 'Sanctions');
     // Filtered searches rank the same way.
+    assert.deepEqual(
+      index.search({ query: 'sanction*' }).map((h) => [h.path, h.score]),
+      hits.map((h) => [h.path, h.score]),
+    );
     const filtered = index.search({ query: 'sanctions', category: 'note' });
     assert.deepEqual(paths(filtered), ['Policy/Sanctions', 'Notes/Misc']);
     assert.deepEqual(
@@ -328,6 +332,8 @@ void test('search ANDs words, keeps phrases and expands prefix terms', () => {
     assert.deepEqual(paths(index.search({ query: 'vien' })), []);
     assert.deepEqual(paths(index.search({ query: 'NUCLEAR Physics' })), ['C']);
     assert.deepEqual(paths(index.search({ query: '"nuclear ph"*' })), ['C']);
+    assert.match(index.search({ query: 'vien*' })[0]?.snippet ?? '', /in <mark>Vienna<\/mark>/u);
+    assert.match(index.search({ query: 'VIENNA' })[0]?.snippet ?? '', /in <mark>Vienna<\/mark>/u);
   });
 });
 
@@ -447,6 +453,11 @@ void test('search filters by prefix, category and tag, and pages with limit and 
     assert.deepEqual(paths(index.search({ query: 'oil', limit: 1 })), all.slice(0, 1));
     assert.deepEqual(paths(index.search({ query: 'oil', limit: 2, offset: 1 })), all.slice(1, 3));
     assert.deepEqual(paths(index.search({ query: 'oil', limit: 1000 })), all);
+    // Prefix terms take another query plan: same filters, order and paging.
+    assert.deepEqual(paths(index.search({ query: 'oi*' })), all);
+    assert.deepEqual(paths(index.search({ query: 'oi*', category: 'trend' })), ['Trends/Oil_Price']);
+    assert.deepEqual(paths(index.search({ query: 'oi*', tag: 'state', prefix: 'Actors' })), ['Actors/Iran']);
+    assert.deepEqual(paths(index.search({ query: 'oi*', limit: 2, offset: 1 })), all.slice(1, 3));
   });
 });
 
