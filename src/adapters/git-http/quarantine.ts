@@ -1,0 +1,79 @@
+/**
+ * Reading a push's objects while they are still in git's quarantine: the same git commands as anywhere else, with the
+ * object directories receive-pack handed to its hook (the quarantine first, the repository's own objects as the
+ * alternate). Nothing here can write: git refuses ref updates while GIT_QUARANTINE_PATH is set.
+ */
+import { spawn } from 'node:child_process';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { WikiError } from '../../errors.js';
+import { gitEnv } from '../../git/git-process.js';
+import type { FileEntry } from '../../git/repo-store.js';
+import type { PushedObjects } from '../../usecases/index.js';
+
+export interface QuarantineDirs {
+  objectDirectory: string;
+  alternates: string;
+  quarantine: string;
+}
+
+/** Whether `dir` lies inside the repository's `objects/` (the only place receive-pack puts a quarantine). */
+function insideObjects(repoDir: string, dir: string): boolean {
+  const rel = relative(resolve(repoDir, 'objects'), resolve(dir));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** The pushed objects of the repository at `repoDir`, as the hook reported them; refuses directories elsewhere. */
+export function quarantinedObjects(repoDir: string, dirs: QuarantineDirs): PushedObjects {
+  if (!insideObjects(repoDir, dirs.objectDirectory) || (dirs.quarantine !== '' && !insideObjects(repoDir, dirs.quarantine))) {
+    throw new WikiError('INTERNAL', 'The push hook reported object directories outside the repository.');
+  }
+  const env = {
+    ...gitEnv(repoDir),
+    GIT_OBJECT_DIRECTORY: dirs.objectDirectory,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: dirs.alternates,
+    GIT_QUARANTINE_PATH: dirs.quarantine,
+  };
+  const run = (args: string[]) => runWith(repoDir, env, args);
+  return {
+    async listFiles(commit: string): Promise<FileEntry[]> {
+      const r = await run(['ls-tree', '-r', '-l', '-z', '--full-tree', commit]);
+      if (r.code !== 0) throw new WikiError('INVALID_INPUT', `Cannot read the tree of ${commit}: ${r.stderr.trim()}`);
+      return parseLsTree(r.stdout);
+    },
+    async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+      const r = await run(['merge-base', '--is-ancestor', ancestor, descendant]);
+      if (r.code === 0) return true;
+      if (r.code === 1) return false;
+      throw new WikiError('INVALID_INPUT', `Cannot compare ${ancestor} and ${descendant}: ${r.stderr.trim()}`);
+    },
+    async readBlob(oid: string): Promise<Buffer> {
+      const r = await run(['cat-file', 'blob', oid]);
+      if (r.code !== 0) throw new WikiError('INVALID_INPUT', `Cannot read blob ${oid}: ${r.stderr.trim()}`);
+      return r.stdout;
+    },
+  };
+}
+
+/** `git ls-tree -r -l -z` output: `<mode> SP <type> SP <oid> SP+ <size|-> TAB <path> NUL`. */
+export function parseLsTree(out: Buffer): FileEntry[] {
+  const files: FileEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode = '', , oid = '', size = '-'] = record.slice(0, tab).split(/ +/);
+    files.push({ path: record.slice(tab + 1), mode, oid, size: size === '-' ? 0 : Number(size) });
+  }
+  return files;
+}
+
+function runWith(cwd: string, env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => err.push(Buffer.from(e.message)));
+    child.on('close', (code) => resolvePromise({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}

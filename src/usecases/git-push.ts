@@ -1,0 +1,275 @@
+/**
+ * `git push` as a write: who may push, and whether a received push may land. The transport (smart HTTP) receives the
+ * objects into git's quarantine and asks `PushSession.check` before any ref moves; the rules here are the same ones
+ * every other door follows (page names, tier limits), plus git's own: one branch, fast-forward only. Between the
+ * check and `finish` the wiki's write queue is held, so no in-process write can slip between the decision and the
+ * ref update, and `finish` catches the index up over every pushed commit before the push is acknowledged.
+ */
+import type { Actor } from '../auth/actor.js';
+import { tryParsePagePath, parseAttachmentName, parsePagePath } from '../domain/index.js';
+import { isWikiError, WikiError, type ErrorCode } from '../errors.js';
+import type { FileEntry } from '../git/repo-store.js';
+import { catchUp } from './catch-up.js';
+import type { Services } from './services.js';
+import { tierLimits } from './tiers.js';
+import { openWiki, type OpenWiki, type WikiRef } from './wiki-access.js';
+
+/** The only branch a wiki has. */
+export const MAIN_REF = 'refs/heads/main';
+const ZERO_OID = '0'.repeat(40);
+
+/** One line of what the client asked for: move `ref` from `oldOid` to `newOid` (all zeros: create / delete). */
+export interface RefUpdate {
+  ref: string;
+  oldOid: string;
+  newOid: string;
+}
+
+/** Reads the pushed objects, including those still held in git's quarantine. */
+export interface PushedObjects {
+  /** Every file of the commit's tree (recursive), with mode and size; submodules have mode 160000. */
+  listFiles(commit: string): Promise<FileEntry[]>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  readBlob(oid: string): Promise<Buffer>;
+}
+
+/** Most problems listed in one refusal; the rest are counted. */
+const MAX_LISTED = 12;
+/** A push that never finishes (a hung client) gives the wiki's write queue back after this long. */
+const LOCK_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Starts a push: the actor must be allowed to write the wiki and its owner's tier must include git push.
+ * Throws UNAUTHORIZED (anonymous), WIKI_NOT_FOUND (cannot see it) or FORBIDDEN (may not push, with the reason).
+ */
+export async function beginPush(services: Services, actor: Actor, ref: WikiRef): Promise<PushSession> {
+  const w = await openWiki(services, actor, ref, 'write');
+  if (!tierLimits(w).gitPush) {
+    throw new WikiError(
+      'FORBIDDEN',
+      `Pushing to ${ref.owner}/${ref.slug} needs a premium plan, and its owner is on the ${w.access.ownerTier} plan. ` +
+        'Clone and fetch work; edit through the web, REST or MCP instead.',
+      { action: 'push', reason: 'tier' },
+    );
+  }
+  return new PushSession(w);
+}
+
+/** One push in flight. Call `check` (at most once) when the objects have arrived, and always `finish` at the end. */
+export class PushSession {
+  private release: (() => void) | null = null;
+  private done: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(readonly wiki: OpenWiki) {}
+
+  get name(): string {
+    return `${this.wiki.wiki.owner}/${this.wiki.wiki.slug}`;
+  }
+
+  /**
+   * Decides whether the pushed updates may land; throws a WikiError that says why not. On success the wiki's write
+   * queue stays held until `finish`, so the ref update that follows cannot race an in-process write.
+   */
+  async check(updates: RefUpdate[], objects: PushedObjects): Promise<void> {
+    if (this.done) throw new WikiError('INVALID_INPUT', 'This push was already checked.');
+    await this.lock();
+    try {
+      await checkPush(this.wiki, updates, objects);
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
+  }
+
+  /** Lets the write queue go and catches the index up with whatever the push stored. Never throws. */
+  async finish(): Promise<void> {
+    if (!this.done) void this.lock();
+    this.unlock();
+    try {
+      await this.done;
+    } catch (err) {
+      // The push is stored; the next read of the wiki catches the index up again.
+      this.wiki.services.log.error({ err, wiki: this.name }, 'index catch-up after a push failed');
+    }
+  }
+
+  private lock(): Promise<void> {
+    const w = this.wiki;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.release = release;
+    this.timer = setTimeout(release, LOCK_TIMEOUT_MS);
+    this.timer.unref();
+    return new Promise<void>((entered) => {
+      this.done = w.runtime.exclusive(async () => {
+        entered();
+        await gate;
+        await catchUp(w.repo, w.index, w.runtime, w.base);
+      });
+    });
+  }
+
+  private unlock(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.release?.();
+  }
+}
+
+interface Problem {
+  code: ErrorCode;
+  text: string;
+}
+
+/** Every rule a push must pass; throws the first problem's code with all problems listed. */
+async function checkPush(w: OpenWiki, updates: RefUpdate[], objects: PushedObjects): Promise<void> {
+  const problems: Problem[] = [];
+  const head = w.repo.head();
+  let target: RefUpdate | null = null;
+  for (const u of updates) {
+    if (u.ref !== MAIN_REF) {
+      problems.push({
+        code: 'INVALID_INPUT',
+        text: `${u.ref}: a wiki has one branch, main; push only to it (git push origin HEAD:main). Nothing was stored.`,
+      });
+    } else if (u.newOid === ZERO_OID) {
+      problems.push({ code: 'INVALID_INPUT', text: 'refs/heads/main cannot be deleted.' });
+    } else {
+      target = u;
+    }
+  }
+  if (target && problems.length === 0) {
+    const old = target.oldOid === ZERO_OID ? null : target.oldOid;
+    if (old !== head) {
+      problems.push({
+        code: 'REVISION_CONFLICT',
+        text: 'main moved since you fetched (the wiki was edited meanwhile): fetch first, then push again (git pull, git push).',
+      });
+    } else if (old !== null && !(await objects.isAncestor(old, target.newOid))) {
+      problems.push({
+        code: 'REVISION_CONFLICT',
+        text: 'non-fast-forward: the push would drop commits on main. Pull (merge or rebase) and push again; history is never rewritten.',
+      });
+    } else {
+      problems.push(...(await checkTree(w, old, target.newOid, objects)));
+    }
+  }
+  if (problems.length === 0) return;
+  const listed = problems.slice(0, MAX_LISTED).map((p) => `- ${p.text}`);
+  if (problems.length > MAX_LISTED) listed.push(`- …and ${problems.length - MAX_LISTED} more problems.`);
+  const first = problems[0]!;
+  throw new WikiError(first.code, `push to ${w.wiki.owner}/${w.wiki.slug} refused, nothing was stored:\n${listed.join('\n')}`, {
+    problems: problems.map((p) => p.text),
+  });
+}
+
+interface TreeSummary {
+  problems: Problem[];
+  pages: number;
+  attachmentBytes: number;
+}
+
+/** Names, layout and limits of the pushed tree. Problems the wiki already had before the push are not held against it. */
+async function checkTree(w: OpenWiki, old: string | null, next: string, objects: PushedObjects): Promise<Problem[]> {
+  const limits = tierLimits(w);
+  const maxPageChars = w.services.config.maxPageChars;
+  const [after, before] = await Promise.all([objects.listFiles(next), old ? objects.listFiles(old) : Promise.resolve([])]);
+  const now = await summarize(after, limits.attachmentBytes, maxPageChars, objects);
+  const was = old ? await summarize(before, limits.attachmentBytes, maxPageChars, objects) : null;
+  const known = new Set((was?.problems ?? []).map((p) => p.text));
+  const problems = now.problems.filter((p) => !known.has(p.text));
+  if (now.pages > limits.pagesPerWiki && now.pages > (was?.pages ?? 0)) {
+    problems.push({
+      code: 'QUOTA_EXCEEDED',
+      text: `the wiki would have ${now.pages} pages; its tier allows ${limits.pagesPerWiki}.`,
+    });
+  }
+  if (now.attachmentBytes > limits.attachmentBytesPerWiki && now.attachmentBytes > (was?.attachmentBytes ?? 0)) {
+    problems.push({
+      code: 'QUOTA_EXCEEDED',
+      text: `attachments would take ${now.attachmentBytes} bytes; this wiki's tier allows ${limits.attachmentBytesPerWiki}.`,
+    });
+  }
+  // Quotas first: they are the reason to report when a push also carries other problems.
+  return problems.sort((a, b) => Number(b.code === 'QUOTA_EXCEEDED') - Number(a.code === 'QUOTA_EXCEEDED'));
+}
+
+/**
+ * The layout a wiki can show: `.md` files are pages with valid names; any other file is an attachment of the page
+ * whose folder holds it (`A/B/map.png` belongs to `A/B.md`, which must exist). Files at the top level that are not
+ * pages, hidden files, symbolic links and submodules are refused: the wiki could neither show nor edit them.
+ */
+async function summarize(files: FileEntry[], maxFileBytes: number, maxPageChars: number, objects: PushedObjects): Promise<TreeSummary> {
+  const problems: Problem[] = [];
+  const bad = (text: string, code: ErrorCode = 'INVALID_PATH') => problems.push({ code, text });
+  const pageFiles = new Set(files.filter((f) => f.path.endsWith('.md')).map((f) => f.path));
+  let pages = 0;
+  let attachmentBytes = 0;
+  for (const f of files) {
+    const shown = JSON.stringify(f.path);
+    if (f.mode === '120000') {
+      bad(`${shown} is a symbolic link; a wiki holds only pages and attachments.`);
+      continue;
+    }
+    if (f.mode === '160000') {
+      bad(`${shown} is a submodule; a wiki holds only pages and attachments.`);
+      continue;
+    }
+    if (f.path.endsWith('.md')) {
+      pages++;
+      const problem = pageNameProblem(f.path.slice(0, -3));
+      if (problem) bad(`${shown}: ${problem}`);
+      else if (f.size > maxPageChars) {
+        const chars = (await objects.readBlob(f.oid)).toString('utf8').length;
+        if (chars > maxPageChars) bad(`${shown} has ${chars} characters; the largest page allowed is ${maxPageChars} characters; split it.`, 'PAYLOAD_TOO_LARGE');
+      }
+      continue;
+    }
+    attachmentBytes += f.size;
+    const slash = f.path.lastIndexOf('/');
+    if (slash < 0) {
+      bad(
+        `${shown} is outside the wiki's layout: only pages (.md) live at the top; other files are attachments and go in their page's folder (Page.md → Page/${f.path}).`,
+      );
+      continue;
+    }
+    const folder = f.path.slice(0, slash);
+    const problem = pageNameProblem(folder) ?? attachmentNameProblem(f.path.slice(slash + 1));
+    if (problem) bad(`${shown}: ${problem}`);
+    else if (!pageFiles.has(`${folder}.md`)) {
+      bad(`${shown} is an attachment of page ${folder}, which does not exist: add ${folder}.md or move the file into an existing page's folder.`);
+    } else if (f.size > maxFileBytes) {
+      bad(`${shown} is ${f.size} bytes; the largest attachment this wiki's tier allows is ${maxFileBytes} bytes; remove it from the push.`, 'PAYLOAD_TOO_LARGE');
+    }
+  }
+  return { problems, pages, attachmentBytes };
+}
+
+function pageNameProblem(path: string): string | null {
+  const canonical = tryParsePagePath(path);
+  if (canonical === path) return null;
+  if (canonical !== null) return `file names use "_" for spaces and no leading or trailing blanks; name it ${JSON.stringify(canonical)}.`;
+  return reason(() => parsePagePath(path));
+}
+
+function attachmentNameProblem(name: string): string | null {
+  try {
+    if (parseAttachmentName(name) === name) return null;
+    return `attachment names use "_" for spaces; name it ${JSON.stringify(parseAttachmentName(name))}.`;
+  } catch (err) {
+    if (isWikiError(err)) return err.message;
+    throw err;
+  }
+}
+
+function reason(parse: () => unknown): string | null {
+  try {
+    parse();
+    return null;
+  } catch (err) {
+    if (isWikiError(err)) return err.message;
+    throw err;
+  }
+}
