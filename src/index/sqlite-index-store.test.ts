@@ -1,6 +1,6 @@
 // Tests of the per-wiki index files: isolation between wikis, the LRU of open handles, repair of damaged files.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -175,6 +175,10 @@ void test('a file with another schema version is recreated empty', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 41}`);
     db.close();
     const index = store.open('alice', 'research');
+    assert.throws(
+      () => index.apply(commitPages('a2', '2024-01-02T00:00:00Z', [{ path: 'Q' }])),
+      (e: unknown) => isWikiError(e, 'INTERNAL'),
+    );
     assert.equal(index.indexedCommit(), null);
     assert.deepEqual(index.listPages(), []);
   });
@@ -190,6 +194,7 @@ void test('a database that is not an index (user_version 0 with tables) is recre
     db.exec('DROP TABLE pages');
     db.close();
     const index = store.open('alice', 'foreign');
+    assert.equal(index.indexedCommit(), null);
     index.apply(commitPages('a1', '2024-01-01T00:00:00Z', [{ path: 'P' }]));
     assert.deepEqual(paths(index.listPages()), ['P']);
   });
@@ -205,6 +210,62 @@ void test('a deleted file is recreated empty on reopen', () => {
     }
     assert.equal(index.indexedCommit(), null);
     assert.deepEqual(index.listPages(), []);
+  });
+});
+
+void test('an index file deleted while open is recreated empty on the next open', () => {
+  withStore(({ store, root }) => {
+    const index = store.open('alice', 'research');
+    index.apply(commitPages('a1', '2024-01-01T00:00:00Z', [{ path: 'P' }]));
+    for (const f of readdirSync(join(root, 'alice'))) rmSync(join(root, 'alice', f));
+    assert.equal(store.open('alice', 'research'), index);
+    assert.equal(index.indexedCommit(), null);
+    assert.ok(existsSync(join(root, 'alice', 'research.sqlite')));
+  });
+});
+
+/** Overwrite every page but the first (header and schema) with garbage, as a failing disk might. */
+function damagePages(file: string): void {
+  const size = statSync(file).size;
+  assert.ok(size > 8192, 'the file has pages beyond the schema');
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(size - 4096, 0x5a), 0, size - 4096, 4096);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+void test('damaged pages found by a query make the index recreate itself and answer empty', () => {
+  withStore(({ store, root }) => {
+    const index = store.open('alice', 'research');
+    index.apply(commitPages('a1', '2024-01-01T00:00:00Z', [{ path: 'P', tags: ['t'], body: 'words '.repeat(2000) }]));
+    store.close(); // checkpoints the WAL into the main file
+    damagePages(join(root, 'alice', 'research.sqlite'));
+    assert.equal(index.getPage('P'), null);
+    assert.deepEqual(index.search({ query: 'words' }), []);
+    assert.equal(index.indexedCommit(), null);
+    // Having read indexedCommit, the caller may catch up from scratch.
+    index.apply(commitPages('a2', '2024-01-02T00:00:00Z', [{ path: 'Q' }]));
+    assert.deepEqual(paths(index.listPages()), ['Q']);
+  });
+});
+
+void test('damaged pages found by apply recreate the index and ask for a new catch-up', () => {
+  withStore(({ store, root }) => {
+    const index = store.open('alice', 'research');
+    index.apply(commitPages('a1', '2024-01-01T00:00:00Z', [{ path: 'P', tags: ['t'], body: 'words '.repeat(2000) }]));
+    store.close();
+    damagePages(join(root, 'alice', 'research.sqlite'));
+    const incremental = commitPages('a2', '2024-01-02T00:00:00Z', [{ path: 'P', status: 'M' }]);
+    const refused = (e: unknown): boolean => isWikiError(e, 'INTERNAL') && e.data['indexRecreated'] === true;
+    assert.throws(() => index.apply(incremental), refused);
+    // Retrying the same incremental batch is refused too, until the caller has seen the index is empty.
+    assert.throws(() => index.apply(incremental), refused);
+    assert.deepEqual(index.listPages(), []);
+    assert.equal(index.indexedCommit(), null);
+    index.apply(incremental);
+    assert.deepEqual(paths(index.listPages()), ['P']);
   });
 });
 

@@ -3,7 +3,7 @@
  * connection behind it can be closed by the store's LRU and is reopened on the next call. A file that is not a usable
  * index (older schema, garbage, missing) is recreated empty: everything here can be rebuilt from git.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { WikiError } from '../errors.js';
@@ -196,6 +196,11 @@ class Connection {
 export class SqliteWikiIndex implements WikiIndex {
   private conn: Connection | null = null;
   private deleted = false;
+  /**
+   * Set when an index with content was discarded (damage, another schema version, file deleted) and nobody has read
+   * `indexedCommit()` or called `reset()` since: an incremental batch computed before would leave pages missing.
+   */
+  private discarded = false;
 
   constructor(
     /** `owner/slug`. */
@@ -208,8 +213,15 @@ export class SqliteWikiIndex implements WikiIndex {
     return this.conn !== null;
   }
 
-  /** Open the connection now (the store does this in `open`, so a bad file is repaired up front). */
+  /**
+   * Open the connection now (the store does this in `open`, so a bad file is repaired up front). A live connection
+   * whose file was deleted meanwhile would keep writing to the unlinked file: it is replaced by a new, empty one.
+   */
   connect(): void {
+    if (this.conn !== null && !existsSync(this.file)) {
+      this.release();
+      this.discarded = true;
+    }
     this.connection();
   }
 
@@ -228,22 +240,25 @@ export class SqliteWikiIndex implements WikiIndex {
   }
 
   indexedCommit(): string | null {
-    return this.read((c) => c.s.getMeta.get('head') ?? null);
+    const head = this.read((c) => c.s.getMeta.get('head') ?? null);
+    this.discarded = false;
+    return head;
   }
 
+  /**
+   * Write one catch-up. If the file had to be recreated since the caller last read `indexedCommit()`, the batch was
+   * computed against content that is gone: it is refused with INTERNAL (`data.indexRecreated`), and the caller
+   * catches up again from `indexedCommit()` (now null).
+   */
   apply(batch: IndexBatch): void {
     const conn = this.connection();
+    if (this.discarded) throw this.recreatedError();
     try {
       conn.applyTx(batch);
     } catch (err) {
       if (!isCorruption(err)) throw err;
-      // Retrying an incremental batch on an empty index would record a head whose earlier pages are missing.
       this.recreate();
-      throw new WikiError(
-        'INTERNAL',
-        `the index of ${this.wiki} was unreadable and has been recreated empty; catch it up from git again`,
-        { wiki: this.wiki, indexRecreated: true },
-      );
+      throw this.recreatedError();
     }
   }
 
@@ -255,6 +270,7 @@ export class SqliteWikiIndex implements WikiIndex {
       if (!isCorruption(err)) throw err;
       this.recreate();
     }
+    this.discarded = false;
   }
 
   getPage(path: string): PageRow | null {
@@ -451,8 +467,23 @@ export class SqliteWikiIndex implements WikiIndex {
       throw new WikiError('WIKI_NOT_FOUND', `the index of ${this.wiki} was deleted`, { wiki: this.wiki });
     }
     this.host.touch(this);
-    this.conn ??= new Connection(openDatabase(this.file));
+    this.conn ??= this.openConnection();
     return this.conn;
+  }
+
+  private openConnection(): Connection {
+    const opened = openDatabase(this.file);
+    if (opened.discarded) this.discarded = true;
+    try {
+      return new Connection(opened.db);
+    } catch (err) {
+      // Preparing statements reads the schema and the FTS5 configuration: damage can show up here first.
+      opened.db.close();
+      if (!isCorruption(err)) throw err;
+      removeDatabase(this.file);
+      this.discarded = true;
+      return new Connection(openDatabase(this.file).db);
+    }
   }
 
   /** Run a query; if the file turns out to be damaged, recreate it empty and answer from that. */
@@ -470,6 +501,15 @@ export class SqliteWikiIndex implements WikiIndex {
   private recreate(): void {
     this.release();
     removeDatabase(this.file);
+    this.discarded = true;
+  }
+
+  private recreatedError(): WikiError {
+    return new WikiError(
+      'INTERNAL',
+      `the index of ${this.wiki} was unreadable and has been recreated empty; catch it up from git again`,
+      { wiki: this.wiki, indexRecreated: true },
+    );
   }
 }
 
@@ -688,19 +728,19 @@ function isCorruption(err: unknown): boolean {
 
 /**
  * Open (creating if needed) the index file with the current schema. Anything else — garbage bytes, an unknown
- * schema version — is deleted and recreated empty.
+ * schema version — is deleted and recreated empty; `discarded` says so.
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string): { db: Db; discarded: boolean } {
   mkdirSync(dirname(file), { recursive: true });
   let db: Db | null = null;
   try {
     db = connectFile(file);
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version === SCHEMA_VERSION) return db;
+    if (version === SCHEMA_VERSION) return { db, discarded: false };
     const tables = db.prepare(`SELECT count(*) FROM sqlite_schema`).pluck().get() as number;
     if (version === 0 && tables === 0) {
       createSchema(db);
-      return db;
+      return { db, discarded: false };
     }
   } catch (err) {
     if (!(err instanceof Database.SqliteError)) throw err;
@@ -709,7 +749,7 @@ export function openDatabase(file: string): Db {
   removeDatabase(file);
   db = connectFile(file);
   createSchema(db);
-  return db;
+  return { db, discarded: true };
 }
 
 function connectFile(file: string): Db {
