@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { WikiError } from '../errors.js';
-import type { Grant, MetaStore, NewToken, NewUser, NewWiki, Role, TokenRecord, User, Wiki } from './meta-store.js';
+import type { Grant, MetaStore, NewToken, NewUser, NewWiki, Role, TokenRecord, User, Wiki, WikiMembership } from './meta-store.js';
 import type { MetaDatabase, TokensTable, UsersTable, WikisTable } from './schema.js';
 
 export type ConstraintViolation = 'unique' | 'foreign-key';
@@ -198,6 +198,18 @@ export abstract class KyselyMetaStore implements MetaStore {
   async listWikisOwnedBy(userId: number): Promise<Wiki[]> {
     const rows = await this.selectWikis().where('wikis.owner_id', '=', userId).orderBy('wikis.slug').execute();
     return rows.map(toWiki);
+  }
+
+  /** Owned wikis and granted ones in one query, ordered by owner, then slug. */
+  async listWikisForUser(userId: number): Promise<WikiMembership[]> {
+    const rows = await this.selectWikis()
+      .leftJoin('grants', (join) => join.onRef('grants.wiki_id', '=', 'wikis.id').on('grants.user_id', '=', userId))
+      .select('grants.role')
+      .where((eb) => eb.or([eb('wikis.owner_id', '=', userId), eb('grants.user_id', '=', userId)]))
+      .orderBy('users.username')
+      .orderBy('wikis.slug')
+      .execute();
+    return rows.map(({ role, ...row }) => ({ wiki: toWiki(row), role: row.owner_id === userId ? 'owner' : (role ?? 'viewer') }));
   }
 
   /** Also removes the wiki's grants and the tokens scoped to it. Deleting a missing wiki does nothing. */

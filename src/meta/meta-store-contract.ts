@@ -266,6 +266,44 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.deepEqual(await store.listWikisOwnedBy(999), []);
         }));
 
+      void it('lists the wikis a user owns or holds a role on, with the role, by owner then slug', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const carol = await user(store, 'carol');
+          const aliceNotes = await wiki(store, alice.id, 'notes');
+          await wiki(store, alice.id, 'private');
+          const bobOwn = await wiki(store, bob.id, 'bobs');
+          const carolWiki = await wiki(store, carol.id, 'atlas');
+          await store.setRole(aliceNotes.id, bob.id, 'editor');
+          await store.setRole(carolWiki.id, bob.id, 'viewer');
+          await store.setRole(carolWiki.id, alice.id, 'editor');
+          const bobs = await store.listWikisForUser(bob.id);
+          assert.deepEqual(
+            bobs.map((m) => [`${m.wiki.owner}/${m.wiki.slug}`, m.role]),
+            [
+              ['alice/notes', 'editor'],
+              ['bob/bobs', 'owner'],
+              ['carol/atlas', 'viewer'],
+            ],
+          );
+          assert.deepEqual(bobs[1]?.wiki, bobOwn);
+          assert.deepEqual(
+            (await store.listWikisForUser(alice.id)).map((m) => [`${m.wiki.owner}/${m.wiki.slug}`, m.role]),
+            [
+              ['alice/notes', 'owner'],
+              ['alice/private', 'owner'],
+              ['carol/atlas', 'editor'],
+            ],
+          );
+          await store.removeRole(carolWiki.id, bob.id);
+          assert.deepEqual(
+            (await store.listWikisForUser(bob.id)).map((m) => m.wiki.slug),
+            ['notes', 'bobs'],
+          );
+          assert.deepEqual(await store.listWikisForUser(999), []);
+        }));
+
       void it('deleting a wiki removes its grants and the tokens scoped to it, nothing else', () =>
         withStore(async (store) => {
           const alice = await user(store, 'alice');

@@ -56,6 +56,12 @@ export interface TokenRecord {
   lastUsedAt: string | null;
 }
 
+/** A wiki a user reaches: one they own, or one they were granted a role on. */
+export interface WikiMembership {
+  wiki: Wiki;
+  role: Role | 'owner';
+}
+
 export interface NewUser {
   username: string;
   email: string;
@@ -100,6 +106,8 @@ export interface MetaStore {
   getWikiById(id: number): Promise<Wiki | null>;
   listWikis(): Promise<Wiki[]>;
   listWikisOwnedBy(userId: number): Promise<Wiki[]>;
+  /** The wikis the user owns or holds a role on, ordered by owner, then slug. */
+  listWikisForUser(userId: number): Promise<WikiMembership[]>;
   deleteWiki(id: number): Promise<void>;
 
   getRole(wikiId: number, userId: number): Promise<Role | null>;
