@@ -169,11 +169,15 @@ class Connection {
       resolveCommit: p<string>(`SELECT oid FROM commits WHERE oid >= ? AND oid < ? ORDER BY oid`).pluck(),
       getCommit: p<CommitDbRow>(`SELECT ${COMMIT_COLUMNS} FROM commits c WHERE c.oid = ?`),
     };
-    this.applyTx = db.transaction((batch: IndexBatch) => applyBatch(this, batch));
-    this.resetTx = db.transaction(() => {
+    // IMMEDIATE: take the write lock up front (waiting up to the busy timeout) rather than failing on upgrade when
+    // another process wrote in between.
+    const apply = db.transaction((batch: IndexBatch) => applyBatch(this, batch));
+    this.applyTx = (batch) => apply.immediate(batch);
+    const reset = db.transaction(() => {
       db.exec(`DELETE FROM meta; DELETE FROM commits; DELETE FROM changes; DELETE FROM pages;
         DELETE FROM page_tags; DELETE FROM links; DELETE FROM pages_fts;`);
     });
+    this.resetTx = () => reset.immediate();
   }
 
   /** A statement whose SQL depends on which filters are set, prepared once per distinct shape. */
