@@ -16,6 +16,7 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
@@ -23,7 +24,7 @@ import http from 'node:http';
 import { pageFile } from '../src/domain/index.js';
 import type { WikiRef } from '../src/usecases/index.js';
 import { generateCorpus, prng, type Corpus, type CorpusPage } from './corpus.js';
-import { createTenant, createWiki, fillBatched, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer, type Tenant } from './fixture.js';
+import { createTenant, createWiki, fillBatched, fillOneCommitPerPage, makeDataDir, probeFileCreation, removeDataDir, startServer, type BenchServer, type Tenant } from './fixture.js';
 import { encodePath, expectJson, HttpClient, type HttpResponse } from './http-client.js';
 import { CallTimer, formatProfile, PhaseProfiler } from './profile.js';
 import { formatTable, median, passes, summarize, type Row, type Summary } from './report.js';
@@ -39,6 +40,7 @@ const HELP = `Usage: npm run bench -- engine [options]
   --cold <n>      cold starts (default 5; 0 skips them)
   --profile       CPU-profile each phase in this process and time the stores; print where the time goes
   --profile-out <dir>  also write each phase's .cpuprofile there (implies --profile)
+  --data-root <dir>  where the temporary data directory goes (default: the system temp dir, TMPDIR)
   --json          print the figures as JSON on stdout (the table then goes to stderr)`;
 
 /** Budgets on medians, milliseconds (DESIGN.md "Performance budgets"). */
@@ -56,6 +58,7 @@ interface Options {
   cold: number;
   profile: boolean;
   profileOut: string | null;
+  dataRoot: string | null;
   json: boolean;
 }
 
@@ -71,6 +74,7 @@ function parseOptions(args: string[]): Options | null {
       cold: { type: 'string' },
       profile: { type: 'boolean' },
       'profile-out': { type: 'string' },
+      'data-root': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +96,7 @@ function parseOptions(args: string[]): Options | null {
     cold: num('cold', values.cold, 5, 0, 50),
     profile: (values.profile ?? false) || values['profile-out'] !== undefined,
     profileOut: values['profile-out'] ?? null,
+    dataRoot: values['data-root'] ?? null,
     json: values.json ?? false,
   };
 }
@@ -148,11 +153,10 @@ function pageSets(corpus: Corpus, writers: number) {
   const writeSet = rest.slice(-12, -6);
   const editSet = rest.slice(-6);
   const pool = rest.slice(0, -12);
-  const perWriter = Math.max(1, Math.min(15, Math.floor(pool.length / writers)));
-  const own = Array.from({ length: writers }, (_, w) => {
-    const mine = pool.slice(w * perWriter, (w + 1) * perWriter);
-    return mine.length > 0 ? mine : [pool[w % pool.length]!];
-  });
+  // Each writer's own pages are touched by nobody else, so a conflict there would be the engine's fault.
+  if (writers > pool.length) throw new Error(`${writers} writers need at least ${writers + 20} pages`);
+  const perWriter = Math.min(15, Math.floor(pool.length / writers));
+  const own = Array.from({ length: writers }, (_, w) => pool.slice(w * perWriter, (w + 1) * perWriter));
   return { hot, writeSet, editSet, own };
 }
 
@@ -755,11 +759,13 @@ export async function run(args: string[]): Promise<number> {
   }
   const out = opts.json ? say : (s: string) => console.log(s);
   const wallStart = performance.now();
-  const dataDir = makeDataDir();
+  const loadBefore = loadavg()[0]!;
+  const dataDir = makeDataDir(opts.dataRoot ?? undefined);
   let server: BenchServer | null = null;
   let client: HttpClient | null = null;
   try {
-    say(`engine benchmark: data in ${dataDir}`);
+    const createMs = probeFileCreation(dataDir);
+    say(`engine benchmark: data in ${dataDir} (creating a file there takes ${createMs.toFixed(3)} ms)`);
     server = await startServer(dataDir);
     const tenant = await createTenant(server.services, 'bench');
     const ref = await createWiki(server.services, tenant, 'engine');
@@ -837,6 +843,16 @@ export async function run(args: string[]): Promise<number> {
       );
     }
     if (cold) out(`cold start: ${cold.runs.join(', ')} ms (node dist/src/cli.js serve → first GET pages/Home answered 200)`);
+    const loadAfter = loadavg()[0]!;
+    const cores = cpus().length;
+    // Only the load before the run says something about other processes: the benchmark itself keeps a core busy.
+    const busy = loadBefore > cores * 0.5;
+    out(`machine: ${cores} cores, load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after${busy ? ' (the CPUs were already busy before the run: figures may be pessimistic)' : ''}`);
+    const slowDisk = createMs > 0.2;
+    out(
+      `disk: creating a file in ${dataDir} takes ${createMs.toFixed(3)} ms (median)` +
+        (slowDisk ? '; slow: every commit creates ~5 files (loose objects, ref lock), so write figures include that; try --data-root on another directory' : ''),
+    );
     out(`wiki build: ${opts.pages} commits in ${buildSeconds.toFixed(1)} s; whole benchmark ${((performance.now() - wallStart) / 1000).toFixed(0)} s; ${allPass ? 'all budgets met' : 'SOME BUDGETS MISSED'}`);
     for (const p of b.profiles) say(`\n${p}`);
     if (opts.json) {
@@ -846,6 +862,10 @@ export async function run(args: string[]): Promise<number> {
             benchmark: 'engine',
             date: new Date().toISOString(),
             node: process.version,
+            cores: cpus().length,
+            dataDir,
+            fileCreateMs: round(createMs),
+            loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
             pages: opts.pages,
             buildSeconds: round(buildSeconds, 2),
             metrics: rows.map((r) => ({ ...r, pass: passes(r) })),

@@ -2,7 +2,7 @@
  * What every benchmark needs around the code it measures: a real server started in-process on 127.0.0.1 with its data
  * in a temporary directory, a premium user with a token, and wikis filled from the synthetic corpus.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -24,8 +24,29 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** A fresh temporary data directory. */
-export const makeDataDir = (): string => mkdtempSync(join(tmpdir(), 'wikibot-bench-'));
+/** A fresh temporary data directory under `root` (default: the system's, which honours TMPDIR). */
+export const makeDataDir = (root: string = tmpdir()): string => mkdtempSync(join(root, 'wikibot-bench-'));
+
+/**
+ * Median milliseconds to create an empty file in a new folder of `dir`. Every commit creates several files (loose
+ * objects, the ref lock), and on some disks and VMs that costs a millisecond each, which the write figures then show.
+ */
+export function probeFileCreation(dir: string, files = 100): number {
+  const probe = join(dir, '.probe', 'ab');
+  mkdirSync(probe, { recursive: true });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < files; i++) {
+      const started = performance.now();
+      closeSync(openSync(join(probe, `f${i}`), 'wx'));
+      times.push(performance.now() - started);
+    }
+  } finally {
+    rmSync(join(dir, '.probe'), { recursive: true, force: true });
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? NaN;
+}
 
 export const removeDataDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
