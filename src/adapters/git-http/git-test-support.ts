@@ -17,13 +17,20 @@ export interface GitRun {
   stderr: string;
 }
 
+export interface GitRunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Written to git's stdin. */
+  input?: string;
+}
+
 export interface GitClient {
   /** A scratch directory removed by `close()`; clones go here. */
   dir: string;
   /** Runs git; never rejects on exit status. */
-  run(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<GitRun>;
+  run(args: string[], options?: GitRunOptions): Promise<GitRun>;
   /** Runs git and fails (with git's stderr) unless it exits 0; returns trimmed stdout. */
-  ok(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<string>;
+  ok(args: string[], options?: GitRunOptions): Promise<string>;
   close(): void;
 }
 
@@ -39,9 +46,12 @@ export function gitClient(): GitClient {
     join(home, '.gitconfig'),
     '[user]\n\tname = Git Tester\n\temail = tester@example.test\n[init]\n\tdefaultBranch = main\n[credential]\n\thelper =\n[advice]\n\tdetachedHead = false\n',
   );
-  const run = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
+  const run = (args: string[], options: GitRunOptions = {}) =>
     new Promise<GitRun>((resolve) => {
-      const child = spawn('git', args, { cwd: options.cwd ?? dir, env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('git', args, { cwd: options.cwd ?? dir, env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      // git may exit without reading its input (a refused push); that is not the test's failure.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => out.push(c));

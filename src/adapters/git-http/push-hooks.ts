@@ -74,7 +74,8 @@ export class PushHooks {
   private start(): Promise<string> {
     this.listening ??= new Promise<string>((resolve, reject) => {
       this.writeHook();
-      const server = createServer((socket) => this.serve(socket));
+      // Half-open: the hook ends its side after the request and still reads the answer.
+      const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
       server.unref();
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {

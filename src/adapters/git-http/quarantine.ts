@@ -24,15 +24,19 @@ function insideObjects(repoDir: string, dir: string): boolean {
 
 /** The pushed objects of the repository at `repoDir`, as the hook reported them; refuses directories elsewhere. */
 export function quarantinedObjects(repoDir: string, dirs: QuarantineDirs): PushedObjects {
-  if (!insideObjects(repoDir, dirs.objectDirectory) || (dirs.quarantine !== '' && !insideObjects(repoDir, dirs.quarantine))) {
+  // A push that sends no objects (only a deletion) has no quarantine: everything is in the repository already.
+  const quarantined = dirs.objectDirectory !== '';
+  if (quarantined && (!insideObjects(repoDir, dirs.objectDirectory) || (dirs.quarantine !== '' && !insideObjects(repoDir, dirs.quarantine)))) {
     throw new WikiError('INTERNAL', 'The push hook reported object directories outside the repository.');
   }
-  const env = {
-    ...gitEnv(repoDir),
-    GIT_OBJECT_DIRECTORY: dirs.objectDirectory,
-    GIT_ALTERNATE_OBJECT_DIRECTORIES: dirs.alternates,
-    GIT_QUARANTINE_PATH: dirs.quarantine,
-  };
+  const env = quarantined
+    ? {
+        ...gitEnv(repoDir),
+        GIT_OBJECT_DIRECTORY: dirs.objectDirectory,
+        GIT_ALTERNATE_OBJECT_DIRECTORIES: dirs.alternates,
+        GIT_QUARANTINE_PATH: dirs.quarantine,
+      }
+    : gitEnv(repoDir);
   const run = (args: string[]) => runWith(repoDir, env, args);
   return {
     async listFiles(commit: string): Promise<FileEntry[]> {
