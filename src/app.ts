@@ -7,6 +7,7 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
+import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
@@ -76,6 +77,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   });
   app.get('/api/v1/openapi.json', (_req, reply) => reply.send(openApiDocument()));
   registerRestRoutes(app, services);
+  registerMcpRoutes(app, services);
   registerGitHttpRoutes(app, services);
   return app;
 }
