@@ -3,6 +3,7 @@
  * the index replays `indexed..HEAD` and records the commit it reflects. Deleting the index rebuilds it from git.
  */
 import { analyzePage, pageKey, pagePathFromFile } from '../domain/index.js';
+import { isWikiError } from '../errors.js';
 import type { LogEntry, Repo } from '../git/repo-store.js';
 import type { IndexBatch, PageInput, WikiIndex } from '../index/index-store.js';
 import type { WikiRuntime } from './runtime.js';
@@ -29,7 +30,14 @@ export async function catchUp(repo: Repo, index: WikiIndex, runtime: WikiRuntime
     indexed = null;
   }
   const entries = await repo.log(indexed, head);
-  await applyEntries(repo, index, runtime, base, entries, head);
+  try {
+    await applyEntries(repo, index, runtime, base, entries, head);
+  } catch (err) {
+    // The index file was recreated empty under us (deleted or damaged): replay everything once.
+    if (!isWikiError(err, 'INTERNAL') || err.data.indexRecreated !== true || indexed === null) throw err;
+    index.reset();
+    await applyEntries(repo, index, runtime, base, await repo.log(null, head), head);
+  }
 }
 
 /**

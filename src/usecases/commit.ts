@@ -3,7 +3,7 @@
  * and the index updated before the write returns (read your writes).
  */
 import type { Actor } from '../auth/actor.js';
-import { WikiError } from '../errors.js';
+import { isWikiError, WikiError } from '../errors.js';
 import { RefConflictError, type LogEntry, type Signature, type TreeEdit } from '../git/repo-store.js';
 import type { IndexedCommit } from '../index/index-store.js';
 import { applyEntries, catchUp } from './catch-up.js';
@@ -37,13 +37,29 @@ export async function commitPlanned<T>(w: OpenWiki, plan: (head: string | null) 
           author: authorOf(w.actor),
         });
         if (entry.changes.length === 0) return planned.result(null);
-        await applyEntries(w.repo, w.index, w.runtime, w.base, [entry], entry.oid);
+        await recordCommit(w, entry, head);
         return planned.result(entry);
       } catch (err) {
         if (!(err instanceof RefConflictError) || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
   });
+}
+
+/**
+ * Puts our own commit into the index without asking git for it again. If the index is not where we left it (its
+ * file was deleted or damaged and recreated meanwhile), a full catch-up does the job instead.
+ */
+async function recordCommit(w: OpenWiki, entry: LogEntry, parent: string | null): Promise<void> {
+  if (w.index.indexedCommit() === parent) {
+    try {
+      await applyEntries(w.repo, w.index, w.runtime, w.base, [entry], entry.oid);
+      return;
+    } catch (err) {
+      if (!isWikiError(err, 'INTERNAL') || err.data.indexRecreated !== true) throw err;
+    }
+  }
+  await catchUp(w.repo, w.index, w.runtime, w.base);
 }
 
 /** The commit author people see: the user, or for MCP the client, e.g. `Claude (MCP)`, with the user's email. */
