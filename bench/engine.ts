@@ -763,7 +763,13 @@ async function coldStartPhase(dataDir: string, token: string, api: string, runs:
 // ---------------------------------------------------------------- main
 
 export async function run(args: string[]): Promise<number> {
-  const opts = parseOptions(args);
+  let opts: Options | null;
+  try {
+    opts = parseOptions(args);
+  } catch (err) {
+    say(`engine: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
   if (!opts) {
     console.log(HELP);
     return 0;
@@ -774,6 +780,12 @@ export async function run(args: string[]): Promise<number> {
   const dataDir = makeDataDir(opts.dataRoot ?? undefined);
   let server: BenchServer | null = null;
   let client: HttpClient | null = null;
+  // Ctrl-C should not leave a data directory of thousands of pages behind.
+  const interrupted = () => {
+    removeDataDir(dataDir);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     const createMs = probeFileCreation(dataDir);
     say(`engine benchmark: data in ${dataDir} (creating a file there takes ${createMs.toFixed(3)} ms)`);
@@ -895,5 +907,6 @@ export async function run(args: string[]): Promise<number> {
     client?.close();
     await server?.close();
     removeDataDir(dataDir);
+    process.off('SIGINT', interrupted);
   }
 }
