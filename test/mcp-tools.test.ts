@@ -103,6 +103,8 @@ void describe('every tool works', () => {
       const both = await ok('read_notes', { paths: ['Home', 'Meta/Wiki_Usage_Guide'] });
       assert.equal(both.text.split('\n\n=====\n\n').length, 2);
       assert.match(both.text, /path: Meta\/Wiki_Usage_Guide/);
+      const partly = await ok('read_notes', { paths: ['Home', 'Hoem'] });
+      assert.match(partly.text, /^path: Home\n[\s\S]*=====\n\npath: Hoem\nerror: There is no page "Hoem".*Closest existing pages: Home/);
 
       const created = await ok('write_note', { path: 'Actors/Iran', content: '# Iran\n\n## Background\n\nOld text.\n\n## Outlook\n\nSee [[Home]].\n', commit_message: 'Create: Actors/Iran — first notes' });
       assert.match(created.text, /^Created "Actors\/Iran"; its revision is now [0-9a-f]{40}/);
@@ -152,7 +154,7 @@ void describe('every tool works', () => {
       assert.match((await ok('list_wikis')).text, /^1 wiki:\n- tour\/notes — tour research: .*\(owner; read-write\)/);
       const hits = JSON.parse((await ok('search', { query: 'text' })).text) as { results: Array<{ id: string; title: string; url: string; text: string }> };
       assert.deepEqual(hits.results[0], { id: 'tour/notes/Actors/Iran_Regime', title: 'Iran', url: `${h.url}/tour/notes/Actors/Iran_Regime`, text: hits.results[0]!.text });
-      const doc = JSON.parse((await ok('fetch', { id: hits.results[0]!.id })).text) as { id: string; title: string; text: string; url: string; metadata: { revision: string } };
+      const doc = JSON.parse((await ok('fetch', { id: hits.results[0].id })).text) as { id: string; title: string; text: string; url: string; metadata: { revision: string } };
       assert.equal(doc.id, 'tour/notes/Actors/Iran_Regime');
       assert.match(doc.text, /New text\./);
       assert.equal(doc.metadata.revision, t.head());

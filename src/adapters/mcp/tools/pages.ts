@@ -3,7 +3,7 @@
  * Every call goes to the page use cases; this file only words their answers for a model.
  */
 import { z } from 'zod';
-import { isWikiError } from '../../../errors.js';
+import { isWikiError, type ErrorCode } from '../../../errors.js';
 import * as uc from '../../../usecases/index.js';
 import type { PageView, WriteResult } from '../../../usecases/index.js';
 import { MCP_ERROR_ADVICE } from '../error-table.js';
@@ -11,6 +11,8 @@ import { commitLine, commitMessageParam, opt, pathParam, revisionParam } from '.
 import { defineTool, type ToolContext } from '../tool.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
+
+const PER_PAGE_ERRORS = new Set<ErrorCode>(['PAGE_NOT_FOUND', 'INVALID_PATH', 'REVISION_NOT_FOUND', 'SECTION_NOT_FOUND']);
 
 function formatPage(view: PageView): string {
   const lines = [`path: ${view.path}`, `title: ${view.title}`];
@@ -79,16 +81,15 @@ const readNotes = defineTool({
   annotations: READ,
   async run(ctx, a) {
     const ref = await ctx.wiki();
-    const parts = await Promise.all(
-      a.paths.map(async (path) => {
-        try {
-          return formatPage(await uc.readPage(ctx.services, ctx.actor, { ...ref, path }));
-        } catch (err) {
-          if (!isWikiError(err) || err.code === 'INTERNAL' || err.code === 'REPOSITORY_CORRUPT') throw err;
-          return `path: ${path}\nerror: ${MCP_ERROR_ADVICE[err.code](err)}`;
-        }
-      }),
-    );
+    const settled = await Promise.allSettled(a.paths.map(async (path) => formatPage(await uc.readPage(ctx.services, ctx.actor, { ...ref, path }))));
+    // A page-level problem stays with its page; anything about the wiki or the connection fails the whole call.
+    const parts = settled.map((s, i) => {
+      if (s.status === 'fulfilled') return s.value;
+      const err: unknown = s.reason;
+      if (!isWikiError(err) || !PER_PAGE_ERRORS.has(err.code)) throw err;
+      return `path: ${a.paths[i]}\nerror: ${MCP_ERROR_ADVICE[err.code](err)}`;
+    });
+    if (settled.every((s) => s.status === 'rejected')) throw (settled[0] as PromiseRejectedResult).reason;
     return { text: parts.join('\n\n=====\n\n') };
   },
 });
