@@ -28,3 +28,5 @@ export { diffHunks, diffStats, unifiedDiff } from './diff.js';
 export type { DiffHunk, DiffLine, UnifiedDiffOptions } from './diff.js';
 export { bootstrapPages, DEFAULT_CATEGORIES, HOME_PAGE, PAGE_TEMPLATE_PAGE, USAGE_GUIDE_PAGE } from './bootstrap.js';
 export type { BootstrapInput, BootstrapPage } from './bootstrap.js';
+export { mergeText } from './merge.js';
+export type { MergeResult } from './merge.js';

@@ -357,23 +357,6 @@ void test('blame attributes each line to the commit that wrote it', async () => 
   });
 });
 
-void test('merge3: clean merges combine both sides; overlapping changes come back with markers', async () => {
-  await withStore(async (store) => {
-    const repo = await store.create('alice', 'wiki');
-    const base = 'title\n\nalpha\nbeta\ngamma\ndelta\nepsilon\nzeta\n';
-    const ours = base.replace('alpha', 'ALPHA');
-    const theirs = base.replace('zeta', 'ZETA');
-    assert.deepEqual(await repo.merge3(base, ours, theirs), {
-      clean: true,
-      text: 'title\n\nALPHA\nbeta\ngamma\ndelta\nepsilon\nZETA\n',
-    });
-    const conflict = await repo.merge3(base, base.replace('gamma', 'mine'), base.replace('gamma', 'yours'));
-    assert.equal(conflict.clean, false);
-    assert.match(conflict.text, /<<<<<<< current\nmine\n=======\nyours\n>>>>>>> yours\n/);
-    await assert.rejects(repo.merge3('a\0b', 'a\0c', 'a\0b'), (e) => isWikiError(e, 'INVALID_INPUT'));
-  });
-});
-
 void test('bad edits are refused with a clear error and nothing is written', async () => {
   await withStore(async (store) => {
     const repo = await store.create('alice', 'wiki');

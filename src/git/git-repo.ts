@@ -1,11 +1,9 @@
 /**
  * One bare wiki repository behind the Repo port. Reads go through the repository's pooled `git cat-file` process;
  * commits write loose objects in-process and move `main` with a compare-and-swap through a pooled
- * `git update-ref --stdin`; history, blame and merges spawn one git command each.
+ * `git update-ref --stdin`; history and blame spawn one git command each.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LRUCache } from 'lru-cache';
 import { WikiError } from '../errors.js';
@@ -38,7 +36,6 @@ import {
   type CommitRequest,
   type FileEntry,
   type LogEntry,
-  type MergeResult,
   type Repo,
 } from './repo-store.js';
 import { applyTreeEdits } from './tree-edit.js';
@@ -306,26 +303,6 @@ export class GitRepo implements Repo {
     }
     const result = await this.git(['blame', '--porcelain', commit, '--', path]);
     return parseBlamePorcelain(result.stdout.toString('utf8'));
-  }
-
-  async merge3(base: string, ours: string, theirs: string): Promise<MergeResult> {
-    const dir = await mkdtemp(join(tmpdir(), 'wikibot-merge-'));
-    try {
-      await Promise.all([
-        writeFile(join(dir, 'current'), ours),
-        writeFile(join(dir, 'base'), base),
-        writeFile(join(dir, 'yours'), theirs),
-      ]);
-      const args = ['-c', 'merge.conflictStyle=merge', 'merge-file', '-p'];
-      args.push('-L', 'current', '-L', 'base', '-L', 'yours', 'current', 'base', 'yours');
-      const result = await runGit(this.dir, args, dir);
-      if (result.code === null || result.code < 0 || result.code > 127) {
-        throw new WikiError('INVALID_INPUT', `cannot merge: ${result.stderr.trim() || 'git merge-file failed'}`);
-      }
-      return { clean: result.code === 0, text: result.stdout.toString('utf8') };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   }
 
   /** The long-lived processes this repository has now. */

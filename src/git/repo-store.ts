@@ -77,12 +77,6 @@ export interface BlameLine {
   summary: string;
 }
 
-export interface MergeResult {
-  clean: boolean;
-  /** The merged text; with conflict markers when not clean. */
-  text: string;
-}
-
 /** Thrown by `Repo.commit` when `main` moved away from `parent` (another writer won the compare-and-swap). */
 export class RefConflictError extends Error {
   override readonly name = 'RefConflictError';
@@ -114,8 +108,6 @@ export interface Repo {
   log(from: string | null, to: string): Promise<LogEntry[]>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   blame(commit: string, path: string): Promise<BlameLine[]>;
-  /** Three-way text merge (`git merge-file`): changes base→ours and base→theirs combined. */
-  merge3(base: string, ours: string, theirs: string): Promise<MergeResult>;
 }
 
 /** All repositories of one node, at `<root>/<owner>/<slug>.git`. */

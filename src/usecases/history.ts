@@ -3,7 +3,7 @@
  * the wiki's recent changes.
  */
 import type { Actor } from '../auth/actor.js';
-import { diffHunks, diffStats, pageFile, pagePathFromFile, unifiedDiff } from '../domain/index.js';
+import { diffHunks, diffStats, mergeText, pageFile, pagePathFromFile, unifiedDiff } from '../domain/index.js';
 import { WikiError } from '../errors.js';
 import type { BlameLine, FileChange, LogEntry, Repo, TreeEdit } from '../git/repo-store.js';
 import type { HistoryEntry } from '../index/index-store.js';
@@ -171,7 +171,7 @@ async function inverse(repo: Repo, head: string, change: FileChange): Promise<Tr
       if (current.oid === change.newOid) return { path: change.path, content: old ?? Buffer.alloc(0) };
       if (pagePathFromFile(change.path) === null || !old || !change.newOid) return 'conflict';
       const base = (await repo.readBlob(change.newOid)).toString('utf8');
-      const merged = await repo.merge3(base, current.content.toString('utf8'), old.toString('utf8'));
+      const merged = mergeText(base, current.content.toString('utf8'), old.toString('utf8'));
       return merged.clean ? { path: change.path, content: merged.text } : 'conflict';
     }
   }

@@ -5,6 +5,7 @@
 import type { Actor } from '../auth/actor.js';
 import {
   editSection,
+  mergeText,
   pageFile,
   pageKey,
   parsePagePath,
@@ -234,7 +235,7 @@ async function writeMerged(
     if (wanted === current) return planWrite(w, page.path, wanted, page, message, false, false, true);
     if (oid === page.lastCommit.oid) return planWrite(w, page.path, wanted, page, message, false, false);
     const base = await baseTextAt(w, page, oid);
-    const merge = await w.repo.merge3(base, current, wanted);
+    const merge = mergeText(base, current, wanted);
     if (!merge.clean) {
       throw new WikiError(
         'REVISION_CONFLICT',
