@@ -146,7 +146,7 @@ const profilePath = (b: Bench, phase: string): string | undefined =>
 const pageUrl = (api: string, path: string, suffix = ''): string => `${api}/pages/${encodePath(path)}${suffix}`;
 
 /** Which pages each phase uses, so that no phase disturbs another's assumptions. */
-function pageSets(corpus: Corpus, writers: number) {
+export function pageSets(corpus: Corpus, writers: number) {
   const pages = corpus.pages;
   const hot = pages.slice(0, 8);
   const rest = pages.slice(8);
@@ -407,10 +407,10 @@ export interface ConcurrencyResult {
   indexMismatches: number;
 }
 
-const HOT_LINES = 100;
+export const HOT_LINES = 100;
 
 /** A shared page made of HOT_LINES entries separated by blank lines, so that edits of different entries merge. */
-function hotContent(page: CorpusPage): string {
+export function hotContent(page: CorpusPage): string {
   const rng = prng(`hot:${page.path}`);
   const entries = Array.from({ length: HOT_LINES }, (_, n) => `- Entry ${n}: initial observation ${Math.floor(rng() * 1e6)}`);
   return ['---', `title: ${page.title}`, `category: ${page.category}`, '---', '', '## Log', '', entries.join('\n\n'), ''].join('\n');
@@ -579,7 +579,7 @@ async function concurrencyPhase(b: Bench): Promise<ConcurrencyResult> {
 }
 
 /** Reads `<rev>:<path>` objects with one `git cat-file --batch`; null for a missing one. */
-async function catFileBatch(repoDir: string, specs: string[]): Promise<Array<string | null>> {
+export async function catFileBatch(repoDir: string, specs: string[]): Promise<Array<string | null>> {
   const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => chunks.push(c));

@@ -109,7 +109,7 @@ const writeNote = defineTool({
   },
   returns: 'Plain text: created or updated, the new revision, whether it was merged with others\' changes, and the commit.',
   next: 'Link the page from a related or index page (edit_note there) if nothing links to it yet; use the new revision for further changes.',
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async run(ctx, a) {
     const r = await uc.writePage(ctx.services, ctx.actor, {
       ...(await ctx.wiki()),
