@@ -14,6 +14,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: 'pages, search, history over the REST API; cold start; 32 concurrent writers; 10k/500 read ratio',
     load: () => import('./engine.js'),
   },
+  git: {
+    description: 'git remote: clone/fetch vs git http-backend, push of 100 commits until indexed, concurrent clones',
+    load: () => import('./git.js'),
+  },
   mcp: {
     description: 'MCP tools over the SDK client: read/write/edit/search/list/history medians; 32 concurrent clients',
     load: () => import('./mcp.js'),
