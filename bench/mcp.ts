@@ -179,6 +179,8 @@ export async function run(args: string[]): Promise<number> {
     }
     const writeCount = new Map<string, number>();
     const metrics: Metric[] = [
+      // The cheapest call: what the SDK client, HTTP on loopback, token check and the per-request server cost.
+      { name: 'list_wikis (client + transport baseline)', samples: opts.samples, call: () => timed(c, 'list_wikis', {}) },
       {
         name: 'read_note',
         budget: BUDGET.read,
