@@ -78,7 +78,7 @@ async function advertise(
     if (protocol !== 'version=2') body.write(serviceHeader(service));
     child.stdin.end();
     child.stdout.pipe(body);
-    watch(request, child, service, services);
+    watch(request, reply, child, service, services);
     return reply.send(body);
   } catch (err) {
     return refuse(request, reply, err, actor, service, true);
@@ -126,7 +126,7 @@ async function rpc(
       // The push's answer is complete only once the index reflects it: end the response after the catch-up.
       void (pushSession ? pushSession.finish() : Promise.resolve()).then(() => body.end());
     });
-    watch(request, child, service, services);
+    watch(request, reply, child, service, services);
     return reply.send(body);
   } catch (err) {
     registration?.dispose();
@@ -175,7 +175,7 @@ function startGit(service: Service, dir: string, extra: string[], protocol: stri
 }
 
 /** Logs what git said when it failed, and stops it when the client goes away first. */
-function watch(request: FastifyRequest, child: ReturnType<typeof startGit>, service: Service, services: Services): void {
+function watch(request: FastifyRequest, reply: FastifyReply, child: ReturnType<typeof startGit>, service: Service, services: Services): void {
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
     if (stderr.length < 4096) stderr += c.toString('utf8');
@@ -184,7 +184,8 @@ function watch(request: FastifyRequest, child: ReturnType<typeof startGit>, serv
   child.on('close', (code, signal) => {
     if (code !== 0 && signal === null) request.log.warn({ service, code, stderr: stderr.trim() }, 'git exited with an error');
   });
-  request.raw.socket.once('close', () => {
+  // The response closes when it is complete or when the client goes away; either way git has nothing left to do.
+  reply.raw.once('close', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();
   });
 }
