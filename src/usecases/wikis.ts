@@ -40,7 +40,7 @@ export async function createWiki(services: Services, actor: Actor, input: Create
   }
   const name = input.name?.trim() || slug;
   const purpose = input.purpose?.trim() || `A research wiki about ${name}.`;
-  const categories = input.categories?.length ? input.categories : DEFAULT_CATEGORIES;
+  const categories = input.categories?.length ? input.categories : [...DEFAULT_CATEGORIES];
   if (services.repos.exists(owner.username, slug)) {
     throw new WikiError('WIKI_EXISTS', `A repository for ${owner.username}/${slug} already exists on disk; remove it or pick another name.`);
   }
