@@ -12,24 +12,23 @@
  *
  * Client and server share this process's event loop; the `healthz` row shows what the client and loopback cost.
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import http from 'node:http';
-import { pageFile } from '../src/domain/index.js';
 import type { WikiRef } from '../src/usecases/index.js';
 import { generateCorpus, prng, type Corpus, type CorpusPage } from './corpus.js';
 import { createTenant, createWiki, fillBatched, fillOneCommitPerPage, makeDataDir, probeFileCreation, removeDataDir, startServer, type BenchServer, type Tenant } from './fixture.js';
 import { encodePath, expectJson, HttpClient, type HttpResponse } from './http-client.js';
 import { CallTimer, formatProfile, PhaseProfiler } from './profile.js';
 import { formatTable, median, passes, summarize, type Row, type Summary } from './report.js';
+import { verifyAcknowledged } from './verify-writes.js';
 
-const execFileAsync = promisify(execFile);
 
 const HELP = `Usage: npm run bench -- engine [options]
 
@@ -523,26 +522,7 @@ async function concurrencyPhase(b: Bench): Promise<ConcurrencyResult> {
 
   // Every acknowledged commit must be in main's history and hold what its writer sent.
   const repoDir = join(server.dataDir, 'repos', b.ref.owner, `${b.ref.slug}.git`);
-  const { stdout } = await execFileAsync('git', ['-C', repoDir, 'rev-list', 'main'], { maxBuffer: 64 * 1024 * 1024 });
-  const inLog = new Set(stdout.split('\n').filter(Boolean));
-  const missingFromLog = acks.filter((a) => !inLog.has(a.commit)).length;
-  const specs = acks.map((a) => `${a.commit}:${pageFile(a.path)}`);
-  const finals = [...new Set(acks.map((a) => a.path))];
-  const blobs = await catFileBatch(repoDir, [...specs, ...finals.map((p) => `main:${pageFile(p)}`)]);
-  let contentMismatches = 0;
-  acks.forEach((a, i) => {
-    if (!blobs[i]?.includes(a.marker)) contentMismatches++;
-  });
-  const finalText = new Map(finals.map((p, i) => [p, blobs[specs.length + i] ?? '']));
-  // A shared entry, once acknowledged, can only be changed again through a conflict, so it must still be there;
-  // an own page must end with its writer's last acknowledged write.
-  let lostSharedEdits = 0;
-  const lastOwn = new Map<string, Ack>();
-  for (const a of acks) {
-    if (a.kind === 'shared' && !finalText.get(a.path)?.includes(a.marker)) lostSharedEdits++;
-    if (a.kind === 'own') lastOwn.set(a.path, a);
-  }
-  for (const a of lastOwn.values()) if (!finalText.get(a.path)?.includes(a.marker)) lostSharedEdits++;
+  const { missingFromLog, contentMismatches, lostEdits: lostSharedEdits, finals, finalText } = await verifyAcknowledged(repoDir, acks);
   // A conflict is true when someone's acknowledged write changed the same entry (the writer's own earlier write
   // counts: it too is a change the stale base has not seen).
   const changed = new Set(acks.filter((a) => a.kind === 'shared').map((a) => `${a.path}#${a.line}`));
@@ -576,35 +556,6 @@ async function concurrencyPhase(b: Bench): Promise<ConcurrencyResult> {
     lostSharedEdits,
     indexMismatches,
   };
-}
-
-/** Reads `<rev>:<path>` objects with one `git cat-file --batch`; null for a missing one. */
-export async function catFileBatch(repoDir: string, specs: string[]): Promise<Array<string | null>> {
-  const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git cat-file exited with ${code}`))));
-  });
-  child.stdin.end(specs.map((s) => `${s}\n`).join(''));
-  await done;
-  const out = Buffer.concat(chunks);
-  const result: Array<string | null> = [];
-  let at = 0;
-  for (let i = 0; i < specs.length; i++) {
-    const eol = out.indexOf(0x0a, at);
-    const header = out.subarray(at, eol).toString('utf8');
-    at = eol + 1;
-    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-      result.push(null);
-      continue;
-    }
-    const size = Number(header.split(' ')[2]);
-    result.push(out.subarray(at, at + size).toString('utf8'));
-    at += size + 1;
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------- 10k / 500 ratio

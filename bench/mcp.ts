@@ -13,19 +13,16 @@
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { buildMcpServer } from '../src/adapters/mcp/index.js';
 import { connectMcp, type McpTestClient, type ToolAnswer } from '../src/adapters/mcp/test-client.js';
-import { pageFile } from '../src/domain/index.js';
 import * as uc from '../src/usecases/index.js';
 import { generateCorpus, prng } from './corpus.js';
-import { catFileBatch, HOT_LINES, hotContent, pageSets } from './engine.js';
+import { HOT_LINES, hotContent, pageSets } from './engine.js';
+import { verifyAcknowledged } from './verify-writes.js';
 import { createTenant, createWiki, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer } from './fixture.js';
 import { formatTable, passes, summarize, type Row } from './report.js';
 
-const execFileAsync = promisify(execFile);
 
 const HELP = `Usage: npm run bench -- mcp [options]
 
@@ -390,24 +387,7 @@ async function concurrency(
   const seconds = (performance.now() - started) / 1000;
 
   const repoDir = join(server.dataDir, 'repos', ref.owner, `${ref.slug}.git`);
-  const { stdout } = await execFileAsync('git', ['-C', repoDir, 'rev-list', 'main'], { maxBuffer: 64 * 1024 * 1024 });
-  const inLog = new Set(stdout.split('\n').filter(Boolean));
-  const missingFromLog = acks.filter((a) => !inLog.has(a.commit)).length;
-  const specs = acks.map((a) => `${a.commit}:${pageFile(a.path)}`);
-  const finals = [...new Set(acks.map((a) => a.path))];
-  const blobs = await catFileBatch(repoDir, [...specs, ...finals.map((p) => `main:${pageFile(p)}`)]);
-  let contentMismatches = 0;
-  acks.forEach((a, i) => {
-    if (!blobs[i]?.includes(a.marker)) contentMismatches++;
-  });
-  const finalText = new Map(finals.map((p, i) => [p, blobs[specs.length + i] ?? '']));
-  let lostEdits = 0;
-  const lastOwn = new Map<string, Ack>();
-  for (const a of acks) {
-    if (a.kind === 'shared' && !finalText.get(a.path)?.includes(a.marker)) lostEdits++;
-    if (a.kind === 'own') lastOwn.set(a.path, a);
-  }
-  for (const a of lastOwn.values()) if (!finalText.get(a.path)?.includes(a.marker)) lostEdits++;
+  const { missingFromLog, contentMismatches, lostEdits } = await verifyAcknowledged(repoDir, acks);
   const lat = summarize(latencies);
   return {
     attempted: opts.writers * opts.writes,
