@@ -118,7 +118,7 @@ export class PushSession {
   }
 }
 
-interface Problem {
+export interface Problem {
   code: ErrorCode;
   text: string;
 }
@@ -165,7 +165,7 @@ async function checkPush(w: OpenWiki, updates: RefUpdate[], objects: PushedObjec
   });
 }
 
-interface TreeSummary {
+export interface TreeSummary {
   problems: Problem[];
   pages: number;
   attachmentBytes: number;
@@ -176,8 +176,8 @@ async function checkTree(w: OpenWiki, old: string | null, next: string, objects:
   const limits = tierLimits(w);
   const maxPageChars = w.services.config.maxPageChars;
   const [after, before] = await Promise.all([objects.listFiles(next), old ? objects.listFiles(old) : Promise.resolve([])]);
-  const now = await summarize(after, limits.attachmentBytes, maxPageChars, objects);
-  const was = old ? await summarize(before, limits.attachmentBytes, maxPageChars, objects) : null;
+  const now = await summarizeTree(after, limits.attachmentBytes, maxPageChars, objects);
+  const was = old ? await summarizeTree(before, limits.attachmentBytes, maxPageChars, objects) : null;
   const known = new Set((was?.problems ?? []).map((p) => p.text));
   const problems = now.problems.filter((p) => !known.has(p.text));
   if (now.pages > limits.pagesPerWiki && now.pages > (was?.pages ?? 0)) {
@@ -201,7 +201,12 @@ async function checkTree(w: OpenWiki, old: string | null, next: string, objects:
  * whose folder holds it (`A/B/map.png` belongs to `A/B.md`, which must exist). Files at the top level that are not
  * pages, hidden files, symbolic links and submodules are refused: the wiki could neither show nor edit them.
  */
-async function summarize(files: FileEntry[], maxFileBytes: number, maxPageChars: number, objects: PushedObjects): Promise<TreeSummary> {
+export async function summarizeTree(
+  files: FileEntry[],
+  maxFileBytes: number,
+  maxPageChars: number,
+  objects: Pick<PushedObjects, 'readBlob'>,
+): Promise<TreeSummary> {
   const problems: Problem[] = [];
   const bad = (text: string, code: ErrorCode = 'INVALID_PATH') => problems.push({ code, text });
   const pageFiles = new Set(files.filter((f) => f.path.endsWith('.md')).map((f) => f.path));
