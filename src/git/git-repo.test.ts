@@ -482,3 +482,20 @@ void test('a ref lock left behind by a crashed writer fails the commit clearly a
     assert.equal(repo.head(), next.oid);
   });
 });
+
+void test('loose objects from many commits are packed in the background once git finds too many', async () => {
+  await withStore(async (store) => {
+    const repo = await store.create('alice', 'wiki');
+    cli(repo.dir, ['config', 'gc.auto', '50']);
+    let parent: string | null = null;
+    for (let i = 0; i < 256; i++) {
+      parent = (await repo.commit({ parent, edits: [{ path: `P${i % 7}.md`, content: `v${i}\n` }], message: `c${i}`, author: ALICE })).oid;
+    }
+    const deadline = Date.now() + 15_000;
+    while (countLooseObjects(repo.dir) > 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(countLooseObjects(repo.dir) <= 50, `still ${countLooseObjects(repo.dir)} loose objects`);
+    assert.match(cli(repo.dir, ['count-objects', '-v']), /^packs: [1-9]/m);
+    assert.equal((await repo.readFile(parent!, 'P3.md'))?.content.toString(), 'v255\n');
+    cli(repo.dir, ['fsck', '--strict']);
+  });
+});

@@ -94,12 +94,18 @@ export function checkRepoLayout(dir: string): void {
 
 let instances = 0;
 
+/** How many commits between two `git gc --auto` checks. */
+const GC_EVERY = 256;
+
 export class GitRepo implements Repo {
   private readonly cacheKey = `${++instances}`;
   private catFile: CatFileProcess | null = null;
   private refUpdater: RefUpdater | null = null;
   private casChain: Promise<void> = Promise.resolve();
   private closedBecause: WikiError | null = null;
+  /** Commits written since the last housekeeping, and the housekeeping under way. */
+  private commitsSinceGc = 0;
+  private housekeeping: Promise<unknown> | null = null;
 
   constructor(
     readonly dir: string,
@@ -269,7 +275,21 @@ export class GitRepo implements Repo {
       message: stored.slice(0, -1),
     };
     this.ctx.commits.set(this.key(oid), info);
+    this.maybeHousekeep();
     return { ...info, changes };
+  }
+
+  /**
+   * Every write leaves a few loose objects; every GC_EVERY commits, `git gc --auto` packs them in the background once
+   * git's own threshold is passed (it exits at once below it). Loose objects younger than two weeks are never pruned,
+   * so this is safe while writes go on.
+   */
+  private maybeHousekeep(): void {
+    if (++this.commitsSinceGc < GC_EVERY || this.housekeeping !== null) return;
+    this.commitsSinceGc = 0;
+    this.housekeeping = runGit(this.dir, ['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']).finally(() => {
+      this.housekeeping = null;
+    });
   }
 
   async log(from: string | null, to: string): Promise<LogEntry[]> {
@@ -327,6 +347,7 @@ export class GitRepo implements Repo {
       this.ctx.pool.remove(updater);
       waits.push(updater.close());
     }
+    if (this.housekeeping !== null) waits.push(this.housekeeping.then(() => undefined));
     await Promise.all(waits);
   }
 
