@@ -46,35 +46,49 @@ export function writeLooseObject(gitDir: string, type: ObjectType, content: Buff
   const fanout = join(gitDir, 'objects', oid.slice(0, 2));
   const file = join(fanout, oid.slice(2));
   // Sync calls that do not throw on a miss: a write touches up to four of these per object, exceptions cost more.
-  if (statSync(file, { throwIfNoEntry: false }) !== undefined) {
+  if (statSync(file, { throwIfNoEntry: false }) !== undefined && touch(file)) return oid;
+  // A background `git gc` may remove an emptied fan-out directory between our mkdir and our write: try again.
+  for (let attempt = 1; ; attempt++) {
+    ensureFanout(gitDir, fanout);
+    // Same prefix as git's own temp files, so `git gc` cleans up after a crash between write and rename.
+    const tmp = join(fanout, `tmp_obj_${randomBytes(6).toString('hex')}`);
+    try {
+      writeFileSync(tmp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
+      renameSync(tmp, file);
+      return oid;
+    } catch (error) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+      if (errorCode(error) !== 'ENOENT' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Refreshes an existing loose object's mtime; false when `git gc` packed and removed it meanwhile. */
+function touch(file: string): boolean {
+  try {
     const now = new Date();
     utimesSync(file, now, now);
-    return oid;
-  }
-  if (statSync(fanout, { throwIfNoEntry: false }) === undefined) {
-    try {
-      mkdirSync(fanout);
-    } catch (error) {
-      // A missing `objects` directory means the repository is damaged and must not be silently recreated.
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(gitDir, 'objects directory is missing');
-      if (code !== 'EEXIST') throw error;
-    }
-  }
-  // Same prefix as git's own temp files, so `git gc` cleans up after a crash between write and rename.
-  const tmp = join(fanout, `tmp_obj_${randomBytes(6).toString('hex')}`);
-  try {
-    writeFileSync(tmp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
-    renameSync(tmp, file);
+    return true;
   } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
-  return oid;
+}
+
+function ensureFanout(gitDir: string, fanout: string): void {
+  if (statSync(fanout, { throwIfNoEntry: false }) !== undefined) return;
+  try {
+    mkdirSync(fanout);
+  } catch (error) {
+    // A missing `objects` directory means the repository is damaged and must not be silently recreated.
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(gitDir, 'objects directory is missing');
+    if (code !== 'EEXIST') throw error;
+  }
 }
 
 export function looseObjectExists(gitDir: string, oid: string): boolean {
