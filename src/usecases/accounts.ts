@@ -2,7 +2,7 @@
  * Users and access tokens: creating them (CLI now, sign-up later) and turning a presented token into an Actor.
  */
 import type { Actor, Door } from '../auth/actor.js';
-import { hashPassword, checkPasswordStrength } from '../auth/passwords.js';
+import { hashPassword, checkPasswordStrength, verifyPassword } from '../auth/passwords.js';
 import { parseEmail, parseUsername } from '../auth/names.js';
 import { generateToken, hashToken, looksLikeToken, parseExpiry } from '../auth/tokens.js';
 import { WikiError } from '../errors.js';
@@ -79,4 +79,22 @@ export async function authenticateToken(services: Services, token: string, door:
     await services.meta.touchToken(record.id, now.toISOString());
   }
   return { user, token: { wikiId: record.wikiId, scope: record.scope }, door };
+}
+
+/** A hash to verify against when the account does not exist, so a miss takes as long as a wrong password. */
+let decoyHash: Promise<string> | null = null;
+
+/**
+ * Checks a username (or email) and password. Any failure — unknown account, wrong password, disabled account, an
+ * account without a password — is the same UNAUTHORIZED, so the answer never tells which accounts exist.
+ */
+export async function signIn(services: Services, login: string, password: string): Promise<User> {
+  const bad = new WikiError('UNAUTHORIZED', 'The username or password is wrong.');
+  const name = login.trim();
+  if (!name || !password || password.length > 1024) throw bad;
+  const user = name.includes('@') ? await services.meta.getUserByEmail(name) : await services.meta.getUserByUsername(name);
+  decoyHash ??= hashPassword('wikibot-decoy-password');
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
+  if (!user || !user.passwordHash || !ok || user.disabled) throw bad;
+  return user;
 }
