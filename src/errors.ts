@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'EDIT_AMBIGUOUS', // old_string found more than once
   'NOTHING_TO_REVERT',
   'QUOTA_EXCEEDED',
+  'TOKEN_NOT_FOUND', // no access token with that id among the caller's
+  'RATE_LIMITED', // too many requests from one user or address; retry after the time given
   'REPOSITORY_CORRUPT', // a wiki's repository cannot be read
   'INTERNAL',
 ] as const;

@@ -33,6 +33,8 @@ export const GIT_ERRORS: Record<ErrorCode, GitErrorShape> = {
   EDIT_AMBIGUOUS: { status: 200, label: 'refused' },
   NOTHING_TO_REVERT: { status: 200, label: 'refused' },
   QUOTA_EXCEEDED: { status: 200, label: 'over quota' },
+  TOKEN_NOT_FOUND: { status: 200, label: 'not found' },
+  RATE_LIMITED: { status: 200, label: 'too many requests' },
   REPOSITORY_CORRUPT: { status: 500, label: 'server error' },
   INTERNAL: { status: 500, label: 'server error' },
 };

@@ -55,6 +55,11 @@ export const MCP_ERROR_ADVICE: Record<ErrorCode, (e: WikiError) => string> = {
     const limit = typeof e.data.limit === 'string' ? ` (limit "${e.data.limit}": ${String(e.data.max)})` : '';
     return `${e.message}${limit} Nothing was changed. Tell the user: the wiki's owner can free space or move to a larger plan.`;
   },
+  TOKEN_NOT_FOUND: (e) => `${e.message} Nothing was changed.`,
+  RATE_LIMITED: (e) => {
+    const wait = typeof e.data.retry_after === 'number' ? ` Wait ${e.data.retry_after} seconds before the next call.` : ' Wait a minute before the next call.';
+    return `${e.message}${wait} Nothing was changed by the refused call.`;
+  },
   REPOSITORY_CORRUPT: () => "This wiki's repository cannot be read; the problem was logged for the operator. Tell the user; other wikis keep working.",
   INTERNAL: () => 'The server failed while doing this; the problem was logged. Try once more, and tell the user if it fails again.',
 };
