@@ -4,8 +4,8 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { WikiError } from '../errors.js';
-import type { Grant, MetaStore, NewToken, NewUser, NewWiki, Role, TokenRecord, User, Wiki, WikiMembership } from './meta-store.js';
-import type { MetaDatabase, TokensTable, UsersTable, WikisTable } from './schema.js';
+import type { Grant, MetaStore, NewSession, NewToken, NewUser, NewWiki, Role, SessionRecord, TokenRecord, User, Wiki, WikiMembership } from './meta-store.js';
+import type { MetaDatabase, SessionsTable, TokensTable, UsersTable, WikisTable } from './schema.js';
 
 export type ConstraintViolation = 'unique' | 'foreign-key';
 
@@ -41,6 +41,18 @@ function toWiki(row: WikiRow): Wiki {
     visibility: row.visibility,
     categories: parseCategories(row.categories),
     createdAt: row.created_at,
+  };
+}
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    hash: row.hash,
+    userAgent: row.user_agent,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
   };
 }
 
@@ -313,6 +325,42 @@ export abstract class KyselyMetaStore implements MetaStore {
       .where('id', '=', id)
       .where('user_id', '=', userId)
       .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async createSession(input: NewSession): Promise<SessionRecord> {
+    const now = new Date().toISOString();
+    try {
+      const row = await this.db
+        .insertInto('sessions')
+        .values({ user_id: input.userId, hash: input.hash, user_agent: input.userAgent.slice(0, 512), created_at: now, last_seen_at: now, expires_at: input.expiresAt })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toSession(row);
+    } catch (err) {
+      const violation = this.constraintViolation(err);
+      if (violation === 'unique') throw new WikiError('INTERNAL', 'A session with this hash already exists.');
+      if (violation === 'foreign-key') throw new WikiError('USER_NOT_FOUND', `No user with id ${input.userId}.`);
+      throw err;
+    }
+  }
+
+  async findSessionByHash(hash: string): Promise<SessionRecord | null> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async touchSession(id: number, lastSeenAt: string, expiresAt: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('id', '=', id).execute();
+  }
+
+  async listSessions(userId: number): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return rows.map(toSession);
+  }
+
+  async revokeSession(userId: number, id: number): Promise<boolean> {
+    const result = await this.db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 

@@ -494,6 +494,60 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
         }));
     });
 
+    void describe('sessions', () => {
+      const later = '2099-01-01T00:00:00.000Z';
+      void it('creates a session and finds it by hash', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const s = await store.createSession({ userId: alice.id, hash: hashOf(5), userAgent: 'Firefox', expiresAt: later });
+          assert.equal(s.userId, alice.id);
+          assert.equal(s.userAgent, 'Firefox');
+          assert.equal(s.expiresAt, later);
+          assert.ok(s.createdAt.endsWith('Z') && s.lastSeenAt === s.createdAt);
+          assert.deepEqual(await store.findSessionByHash(hashOf(5)), s);
+          assert.equal(await store.findSessionByHash(hashOf(6)), null);
+        }));
+
+      void it('touching slides the expiry of that session only', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const a = await store.createSession({ userId: alice.id, hash: hashOf(1), userAgent: '', expiresAt: later });
+          const b = await store.createSession({ userId: alice.id, hash: hashOf(2), userAgent: '', expiresAt: later });
+          await store.touchSession(a.id, '2030-01-01T00:00:00.000Z', '2030-02-01T00:00:00.000Z');
+          const after = await store.findSessionByHash(hashOf(1));
+          assert.equal(after?.lastSeenAt, '2030-01-01T00:00:00.000Z');
+          assert.equal(after?.expiresAt, '2030-02-01T00:00:00.000Z');
+          assert.deepEqual(await store.findSessionByHash(hashOf(2)), b);
+        }));
+
+      void it('lists and revokes only the user’s own sessions', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const a1 = await store.createSession({ userId: alice.id, hash: hashOf(1), userAgent: 'one', expiresAt: later });
+          const b1 = await store.createSession({ userId: bob.id, hash: hashOf(2), userAgent: 'bob', expiresAt: later });
+          const a2 = await store.createSession({ userId: alice.id, hash: hashOf(3), userAgent: 'two', expiresAt: later });
+          assert.deepEqual(await store.listSessions(alice.id), [a1, a2]);
+          assert.equal(await store.revokeSession(alice.id, b1.id), false);
+          assert.deepEqual(await store.findSessionByHash(hashOf(2)), b1);
+          assert.equal(await store.revokeSession(alice.id, a1.id), true);
+          assert.equal(await store.revokeSession(alice.id, a1.id), false);
+          assert.deepEqual(await store.listSessions(alice.id), [a2]);
+        }));
+
+      void it('refuses a session for a missing user or a stored hash, changing nothing; deleting the user ends them', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const s = await store.createSession({ userId: alice.id, hash: hashOf(1), userAgent: '', expiresAt: later });
+          await rejectsWith(store.createSession({ userId: 999, hash: hashOf(2), userAgent: '', expiresAt: later }), 'USER_NOT_FOUND', /No user with id 999/);
+          await rejectsWith(store.createSession({ userId: alice.id, hash: hashOf(1), userAgent: '', expiresAt: later }), 'INTERNAL', /already exists/);
+          assert.deepEqual(await store.listSessions(alice.id), [s]);
+          assert.equal(await store.findSessionByHash(hashOf(2)), null);
+          await store.deleteUser(alice.id);
+          assert.equal(await store.findSessionByHash(hashOf(1)), null);
+        }));
+    });
+
     void it('ping succeeds on an open store', () => withStore((store) => store.ping()));
   });
 }

@@ -89,6 +89,26 @@ export interface NewToken {
   expiresAt: string | null;
 }
 
+/** A browser session: the cookie holds a random secret, the store only its SHA-256. */
+export interface SessionRecord {
+  id: number;
+  userId: number;
+  /** SHA-256 of the session secret, hex. */
+  hash: string;
+  /** What the browser said it was when signing in, for the user's list of sessions. */
+  userAgent: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+export interface NewSession {
+  userId: number;
+  hash: string;
+  userAgent: string;
+  expiresAt: string;
+}
+
 export interface MetaStore {
   /** Throws WikiError USER_EXISTS when the username or email is taken (case-insensitive). */
   createUser(input: NewUser): Promise<User>;
@@ -120,6 +140,17 @@ export interface MetaStore {
   touchToken(id: number, at: string): Promise<void>;
   listTokens(userId: number): Promise<TokenRecord[]>;
   revokeToken(userId: number, id: number): Promise<boolean>;
+
+  /** Throws USER_NOT_FOUND when the user does not exist. */
+  createSession(input: NewSession): Promise<SessionRecord>;
+  /** Returns the session whatever its expiry: the caller decides. */
+  findSessionByHash(hash: string): Promise<SessionRecord | null>;
+  /** Records activity and slides the expiry forward. */
+  touchSession(id: number, lastSeenAt: string, expiresAt: string): Promise<void>;
+  /** The user's sessions, oldest first. */
+  listSessions(userId: number): Promise<SessionRecord[]>;
+  /** Deletes the session only if it belongs to `userId`; false when there was no such session of theirs. */
+  revokeSession(userId: number, id: number): Promise<boolean>;
 
   /** Throws when the store cannot be used (readiness check). */
   ping(): Promise<void>;

@@ -49,9 +49,20 @@ export interface TokensTable {
   last_used_at: string | null;
 }
 
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  hash: string;
+  user_agent: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
 export interface MetaDatabase {
   users: UsersTable;
   wikis: WikisTable;
   grants: GrantsTable;
   tokens: TokensTable;
+  sessions: SessionsTable;
 }

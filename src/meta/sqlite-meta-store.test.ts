@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { isWikiError } from '../errors.js';
 import { metaStoreContract } from './meta-store-contract.js';
+import { metaMigrations } from './migrations.js';
 import { SqliteMetaStore } from './sqlite-meta-store.js';
 
 const storeModule = fileURLToPath(new URL('./sqlite-meta-store.js', import.meta.url));
@@ -73,7 +74,7 @@ void describe('SqliteMetaStore', () => {
           .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
           .pluck()
           .all();
-        assert.deepEqual(tables, ['grants', 'kysely_migration', 'kysely_migration_lock', 'tokens', 'users', 'wikis']);
+        assert.deepEqual(tables, ['grants', 'kysely_migration', 'kysely_migration_lock', 'sessions', 'tokens', 'users', 'wikis']);
       } finally {
         raw.close();
       }
@@ -92,6 +93,7 @@ void describe('SqliteMetaStore', () => {
       try {
         assert.deepEqual(raw.prepare('select name from kysely_migration').pluck().all(), [
           '0001_users_wikis_grants_tokens',
+          '0003_sessions',
         ]);
       } finally {
         raw.close();
@@ -170,7 +172,7 @@ void describe('SqliteMetaStore', () => {
       }
       const raw = new Database(file, { readonly: true });
       try {
-        assert.equal(raw.prepare('select count(*) from kysely_migration').pluck().get(), 1);
+        assert.equal(raw.prepare('select count(*) from kysely_migration').pluck().get(), Object.keys(metaMigrations).length);
       } finally {
         raw.close();
       }

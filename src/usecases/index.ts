@@ -5,6 +5,7 @@ export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment
 export type { AttachmentInfo } from './attachments.js';
 export type { CommitSummary } from './commit.js';
 export { pageBlame, pageDiff, pageHistory, recentChanges, revertCommit } from './history.js';
+export { createWikiFromTemplate, remoteUrlOptions, type CreateFromTemplateInput, type TemplateOptions } from './git-template.js';
 export { beginPush, MAIN_REF, PushSession, type PushedObjects, type RefUpdate } from './git-push.js';
 export { deletePage, editPage, editPageSection, readPage, renamePage, renderPreview, writePage } from './pages.js';
 export type { PageView, WriteResult } from './pages.js';
@@ -15,3 +16,5 @@ export { createWiki, reindexWiki } from './wikis.js';
 export { describeWikiFor, listWikisFor, type WikiListing } from './wikis-list.js';
 export { wikiAccess } from './wiki-access.js';
 export type { WikiRef } from './wiki-access.js';
+export { endSession, listSessions, resumeSession, revokeSession, sessionCsrfToken, SESSION_IDLE_MS, startSession } from './sessions.js';
+export type { ResolvedSession, StartedSession } from './sessions.js';
