@@ -4,10 +4,25 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { WikiError } from '../errors.js';
+import type { OAuthKey, OAuthRecord } from './meta-store.js';
+import type { OAuthRecordsTable } from './schema.js';
 import type { Grant, MetaStore, NewSession, NewToken, NewUser, NewWiki, Role, SessionRecord, TokenRecord, User, Wiki, WikiMembership } from './meta-store.js';
 import type { MetaDatabase, SessionsTable, TokensTable, UsersTable, WikisTable } from './schema.js';
 
 export type ConstraintViolation = 'unique' | 'foreign-key';
+
+function toOAuthRecord(row: Selectable<OAuthRecordsTable>): OAuthRecord {
+  return {
+    kind: row.kind,
+    id: row.id,
+    payload: row.payload,
+    grantId: row.grant_id,
+    uid: row.uid,
+    accountId: row.account_id,
+    clientId: row.client_id,
+    expiresAt: row.expires_at,
+  };
+}
 
 type WikiRow = Selectable<WikisTable> & { owner: string };
 
@@ -362,6 +377,88 @@ export abstract class KyselyMetaStore implements MetaStore {
   async revokeSession(userId: number, id: number): Promise<boolean> {
     const result = await this.db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     return result.numDeletedRows > 0n;
+  }
+
+  async saveOAuthRecord(r: OAuthRecord): Promise<void> {
+    const row = {
+      kind: r.kind,
+      id: r.id,
+      payload: r.payload,
+      grant_id: r.grantId,
+      uid: r.uid,
+      account_id: r.accountId,
+      client_id: r.clientId,
+      expires_at: r.expiresAt,
+    };
+    const { kind: _k, id: _i, ...changes } = row;
+    await this.db
+      .insertInto('oauth_records')
+      .values(row)
+      .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(changes))
+      .execute();
+  }
+
+  async findOAuthRecord(kind: string, id: string): Promise<OAuthRecord | null> {
+    const row = await this.db.selectFrom('oauth_records').selectAll().where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+    return row ? toOAuthRecord(row) : null;
+  }
+
+  async findOAuthRecordByUid(kind: string, uid: string): Promise<OAuthRecord | null> {
+    const row = await this.db.selectFrom('oauth_records').selectAll().where('kind', '=', kind).where('uid', '=', uid).executeTakeFirst();
+    return row ? toOAuthRecord(row) : null;
+  }
+
+  async deleteOAuthRecord(kind: string, id: string): Promise<void> {
+    await this.db.deleteFrom('oauth_records').where('kind', '=', kind).where('id', '=', id).execute();
+  }
+
+  async deleteOAuthGrant(grantId: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('oauth_records')
+      .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)])]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async listOAuthRecords(kind: string, accountId: string): Promise<OAuthRecord[]> {
+    const rows = await this.db
+      .selectFrom('oauth_records')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toOAuthRecord);
+  }
+
+  async purgeOAuthRecords(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('oauth_records').where('expires_at', 'is not', null).where('expires_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async addOAuthKey(key: OAuthKey): Promise<void> {
+    try {
+      await this.db
+        .insertInto('oauth_keys')
+        .values({ kid: key.kid, use: key.use, material: key.material, created_at: key.createdAt, retired_at: key.retiredAt })
+        .execute();
+    } catch (err) {
+      if (this.constraintViolation(err) === 'unique') throw new WikiError('INTERNAL', `An OAuth key with kid ${key.kid} already exists.`);
+      throw err;
+    }
+  }
+
+  async listOAuthKeys(): Promise<OAuthKey[]> {
+    const rows = await this.db.selectFrom('oauth_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
+    return rows.map((r) => ({ kid: r.kid, use: r.use, material: r.material, createdAt: r.created_at, retiredAt: r.retired_at }));
+  }
+
+  async retireOAuthKey(kid: string, at: string): Promise<void> {
+    await this.db.updateTable('oauth_keys').set({ retired_at: at }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
+  }
+
+  async deleteOAuthKey(kid: string): Promise<void> {
+    await this.db.deleteFrom('oauth_keys').where('kid', '=', kid).execute();
   }
 
   async ping(): Promise<void> {

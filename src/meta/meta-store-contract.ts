@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWikiError, type ErrorCode } from '../errors.js';
+import type { OAuthKey, OAuthRecord } from './meta-store.js';
 import type { MetaStore, NewUser, User, Wiki } from './meta-store.js';
 
 export interface OpenedStore {
@@ -545,6 +546,76 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.equal(await store.findSessionByHash(hashOf(2)), null);
           await store.deleteUser(alice.id);
           assert.equal(await store.findSessionByHash(hashOf(1)), null);
+        }));
+    });
+
+    void describe('oauth records and keys', () => {
+      const rec = (kind: string, id: string, extra: Partial<OAuthRecord> = {}): OAuthRecord => ({
+        kind,
+        id,
+        payload: JSON.stringify({ jti: id }),
+        grantId: null,
+        uid: null,
+        accountId: null,
+        clientId: null,
+        expiresAt: null,
+        ...extra,
+      });
+
+      void it('saves, replaces, finds by id and uid, and deletes records; kinds are separate', () =>
+        withStore(async (store) => {
+          await store.saveOAuthRecord(rec('Session', 's1', { uid: 'u1', accountId: '7' }));
+          await store.saveOAuthRecord(rec('AccessToken', 's1'));
+          assert.deepEqual(await store.findOAuthRecord('Session', 's1'), rec('Session', 's1', { uid: 'u1', accountId: '7' }));
+          assert.deepEqual(await store.findOAuthRecordByUid('Session', 'u1'), rec('Session', 's1', { uid: 'u1', accountId: '7' }));
+          assert.equal(await store.findOAuthRecordByUid('AccessToken', 'u1'), null);
+          await store.saveOAuthRecord(rec('Session', 's1', { payload: '{"changed":true}', expiresAt: '2030-01-01T00:00:00.000Z' }));
+          const replaced = await store.findOAuthRecord('Session', 's1');
+          assert.equal(replaced?.payload, '{"changed":true}');
+          assert.equal(replaced?.uid, null);
+          await store.deleteOAuthRecord('Session', 's1');
+          assert.equal(await store.findOAuthRecord('Session', 's1'), null);
+          assert.notEqual(await store.findOAuthRecord('AccessToken', 's1'), null);
+        }));
+
+      void it('deletes a whole grant, lists by account, purges only expired records', () =>
+        withStore(async (store) => {
+          await store.saveOAuthRecord(rec('Grant', 'g1', { accountId: '7', clientId: 'c1' }));
+          await store.saveOAuthRecord(rec('Grant', 'g2', { accountId: '7', clientId: 'c2' }));
+          await store.saveOAuthRecord(rec('Grant', 'g3', { accountId: '8', clientId: 'c1' }));
+          await store.saveOAuthRecord(rec('AccessToken', 'a1', { grantId: 'g1', expiresAt: '2000-01-01T00:00:00.000Z' }));
+          await store.saveOAuthRecord(rec('RefreshToken', 'r1', { grantId: 'g1' }));
+          await store.saveOAuthRecord(rec('AccessToken', 'a2', { grantId: 'g2', expiresAt: '2999-01-01T00:00:00.000Z' }));
+          assert.deepEqual(
+            (await store.listOAuthRecords('Grant', '7')).map((r) => r.id),
+            ['g1', 'g2'],
+          );
+          assert.equal(await store.deleteOAuthGrant('g1'), 3);
+          assert.equal(await store.findOAuthRecord('RefreshToken', 'r1'), null);
+          assert.deepEqual(
+            (await store.listOAuthRecords('Grant', '7')).map((r) => r.id),
+            ['g2'],
+          );
+          assert.equal(await store.deleteOAuthGrant('missing'), 0);
+          await store.saveOAuthRecord(rec('AccessToken', 'old', { expiresAt: '2000-01-01T00:00:00.000Z' }));
+          assert.equal(await store.purgeOAuthRecords('2020-01-01T00:00:00.000Z'), 1);
+          assert.notEqual(await store.findOAuthRecord('AccessToken', 'a2'), null);
+          assert.notEqual(await store.findOAuthRecord('Grant', 'g3'), null);
+        }));
+
+      void it('keeps keys in creation order, retires once, refuses a duplicate kid and deletes', () =>
+        withStore(async (store) => {
+          const k1: OAuthKey = { kid: 'k1', use: 'sig', material: '{"kty":"EC"}', createdAt: '2026-01-01T00:00:00.000Z', retiredAt: null };
+          const k2: OAuthKey = { kid: 'k2', use: 'sig', material: '{"kty":"EC"}', createdAt: '2026-02-01T00:00:00.000Z', retiredAt: null };
+          await store.addOAuthKey(k2);
+          await store.addOAuthKey(k1);
+          await rejectsWith(store.addOAuthKey(k1), 'INTERNAL', /already exists/);
+          assert.deepEqual(await store.listOAuthKeys(), [k1, k2]);
+          await store.retireOAuthKey('k1', '2026-03-01T00:00:00.000Z');
+          await store.retireOAuthKey('k1', '2027-03-01T00:00:00.000Z');
+          assert.deepEqual(await store.listOAuthKeys(), [{ ...k1, retiredAt: '2026-03-01T00:00:00.000Z' }, k2]);
+          await store.deleteOAuthKey('k1');
+          assert.deepEqual(await store.listOAuthKeys(), [k2]);
         }));
     });
 

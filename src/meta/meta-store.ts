@@ -109,6 +109,33 @@ export interface NewSession {
   expiresAt: string;
 }
 
+/** One object of the OAuth authorization server (an oidc-provider model instance), its payload kept as JSON. */
+export interface OAuthRecord {
+  /** The model: `Session`, `AuthorizationCode`, `AccessToken`, `RefreshToken`, `Grant`, `Client`, … */
+  kind: string;
+  id: string;
+  /** JSON of the model's payload. */
+  payload: string;
+  /** The grant the record belongs to: revoking a grant deletes every record carrying it. */
+  grantId: string | null;
+  uid: string | null;
+  accountId: string | null;
+  clientId: string | null;
+  /** ISO time after which the record is dead; null: never. */
+  expiresAt: string | null;
+}
+
+/** A key of the OAuth server: a private signing JWK (`sig`) or a cookie-signing secret (`cookie`). */
+export interface OAuthKey {
+  kid: string;
+  use: 'sig' | 'cookie';
+  /** JSON of the private JWK, or the secret. */
+  material: string;
+  createdAt: string;
+  /** When a newer key replaced it; null for the current key. */
+  retiredAt: string | null;
+}
+
 export interface MetaStore {
   /** Throws WikiError USER_EXISTS when the username or email is taken (case-insensitive). */
   createUser(input: NewUser): Promise<User>;
@@ -152,6 +179,26 @@ export interface MetaStore {
   /** Deletes the session only if it belongs to `userId`; false when there was no such session of theirs. */
   revokeSession(userId: number, id: number): Promise<boolean>;
 
+
+  /** Creates or replaces one stored object of the OAuth server (kind + id). */
+  saveOAuthRecord(record: OAuthRecord): Promise<void>;
+  /** Returns the record whatever its expiry: the caller decides. */
+  findOAuthRecord(kind: string, id: string): Promise<OAuthRecord | null>;
+  /** The record of `kind` carrying this uid (oidc-provider finds sessions by uid). */
+  findOAuthRecordByUid(kind: string, uid: string): Promise<OAuthRecord | null>;
+  deleteOAuthRecord(kind: string, id: string): Promise<void>;
+  /** Deletes every record of one grant (codes, access and refresh tokens, the grant itself); returns how many. */
+  deleteOAuthGrant(grantId: string): Promise<number>;
+  /** Records of `kind` belonging to an account (e.g. its grants), ordered by id. */
+  listOAuthRecords(kind: string, accountId: string): Promise<OAuthRecord[]>;
+  /** Deletes records that expired before `before` (ISO); returns how many. */
+  purgeOAuthRecords(before: string): Promise<number>;
+  /** Signing keys and cookie secrets, oldest first. Throws INTERNAL when the kid exists. */
+  addOAuthKey(key: OAuthKey): Promise<void>;
+  listOAuthKeys(): Promise<OAuthKey[]>;
+  /** Marks a key retired at `at` (no longer used to sign; still published until its tokens expire). */
+  retireOAuthKey(kid: string, at: string): Promise<void>;
+  deleteOAuthKey(kid: string): Promise<void>;
   /** Throws when the store cannot be used (readiness check). */
   ping(): Promise<void>;
   close(): Promise<void>;

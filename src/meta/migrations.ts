@@ -97,6 +97,35 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
     },
   },
+  '0004_oauth': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // oidc-provider's models (sessions, codes, tokens, grants, registered clients), one row each, payload as JSON.
+      await db.schema
+        .createTable('oauth_records')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('grant_id', 'text')
+        .addColumn('uid', 'text')
+        .addColumn('account_id', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('expires_at', 'text')
+        .addPrimaryKeyConstraint('oauth_records_pk', ['kind', 'id'])
+        .execute();
+      await db.schema.createIndex('oauth_records_grant').on('oauth_records').column('grant_id').execute();
+      await db.schema.createIndex('oauth_records_uid').on('oauth_records').columns(['kind', 'uid']).execute();
+      await db.schema.createIndex('oauth_records_account').on('oauth_records').columns(['kind', 'account_id']).execute();
+      await db.schema.createIndex('oauth_records_expiry').on('oauth_records').column('expires_at').execute();
+      await db.schema
+        .createTable('oauth_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('use', 'text', (c) => c.notNull().check(sql`use in ('sig', 'cookie')`))
+        .addColumn('material', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text')
+        .execute();
+    },
+  },
 };
 
 /** Hands the migrations above to Kysely's `Migrator`. */

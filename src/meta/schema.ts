@@ -59,10 +59,31 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface OAuthRecordsTable {
+  kind: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  expires_at: string | null;
+}
+
+export interface OAuthKeysTable {
+  kid: string;
+  use: 'sig' | 'cookie';
+  material: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
 export interface MetaDatabase {
   users: UsersTable;
   wikis: WikisTable;
   grants: GrantsTable;
   tokens: TokensTable;
+  oauth_records: OAuthRecordsTable;
+  oauth_keys: OAuthKeysTable;
   sessions: SessionsTable;
 }
