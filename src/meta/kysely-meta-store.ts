@@ -9,6 +9,9 @@ import type { OAuthRecordsTable } from './schema.js';
 import type { Grant, MetaStore, NewSession, NewToken, NewUser, NewWiki, Role, SessionRecord, TokenRecord, User, Wiki, WikiMembership } from './meta-store.js';
 import type { MetaDatabase, SessionsTable, TokensTable, UsersTable, WikisTable } from './schema.js';
 
+import type { Invitation, UserPatch, WikiPatch } from './meta-store.js';
+import type { InvitationsTable } from './schema.js';
+
 export type ConstraintViolation = 'unique' | 'foreign-key';
 
 function toOAuthRecord(row: Selectable<OAuthRecordsTable>): OAuthRecord {
@@ -83,6 +86,10 @@ function toToken(row: Selectable<TokensTable>): TokenRecord {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
   };
+}
+
+function toInvitation(row: Selectable<InvitationsTable>): Invitation {
+  return { wikiId: row.wiki_id, email: row.email, role: row.role, createdAt: row.created_at };
 }
 
 export abstract class KyselyMetaStore implements MetaStore {
@@ -459,6 +466,80 @@ export abstract class KyselyMetaStore implements MetaStore {
 
   async deleteOAuthKey(kid: string): Promise<void> {
     await this.db.deleteFrom('oauth_keys').where('kid', '=', kid).execute();
+  }
+
+  async updateUser(id: number, patch: UserPatch): Promise<User | null> {
+    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number } = {};
+    if (patch.tier !== undefined) set.tier = patch.tier;
+    if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
+    if (patch.isAdmin !== undefined) set.is_admin = patch.isAdmin ? 1 : 0;
+    if (Object.keys(set).length > 0) await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    return this.getUserById(id);
+  }
+
+  async updateWiki(id: number, patch: WikiPatch): Promise<Wiki | null> {
+    const set: { name?: string; purpose?: string; visibility?: WikiPatch['visibility']; categories?: string } = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.purpose !== undefined) set.purpose = patch.purpose;
+    if (patch.visibility !== undefined) set.visibility = patch.visibility;
+    if (patch.categories !== undefined) set.categories = JSON.stringify(patch.categories);
+    if (Object.keys(set).length > 0) await this.db.updateTable('wikis').set(set).where('id', '=', id).execute();
+    return this.getWikiById(id);
+  }
+
+  /** One invitation per wiki and email (case-insensitive): inviting again changes the role and keeps the first spelling. */
+  async putInvitation(wikiId: number, email: string, role: Invitation['role']): Promise<Invitation> {
+    const existing = await this.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('wiki_id', '=', wikiId)
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .executeTakeFirst();
+    if (existing) {
+      await this.db
+        .updateTable('invitations')
+        .set({ role })
+        .where('wiki_id', '=', wikiId)
+        .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+        .execute();
+      return toInvitation({ ...existing, role });
+    }
+    try {
+      const row = await this.db
+        .insertInto('invitations')
+        .values({ wiki_id: wikiId, email, role, created_at: new Date().toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toInvitation(row);
+    } catch (err) {
+      if (this.constraintViolation(err) === 'foreign-key') throw new WikiError('WIKI_NOT_FOUND', `No wiki with id ${wikiId}.`);
+      throw err;
+    }
+  }
+
+  async listInvitations(wikiId: number): Promise<Invitation[]> {
+    const rows = await this.db.selectFrom('invitations').selectAll().where('wiki_id', '=', wikiId).orderBy(sql`lower(email)`).execute();
+    return rows.map(toInvitation);
+  }
+
+  async listInvitationsForEmail(email: string): Promise<Invitation[]> {
+    const rows = await this.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .orderBy('created_at')
+      .orderBy('wiki_id')
+      .execute();
+    return rows.map(toInvitation);
+  }
+
+  async deleteInvitation(wikiId: number, email: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('invitations')
+      .where('wiki_id', '=', wikiId)
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async ping(): Promise<void> {

@@ -619,6 +619,63 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
         }));
     });
 
+    void describe('account and wiki settings', () => {
+      void it('updates tier, disabled and admin flags, leaving omitted fields alone', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          assert.deepEqual(await store.updateUser(alice.id, { tier: 'premium' }), { ...alice, tier: 'premium' });
+          assert.deepEqual(await store.updateUser(alice.id, { disabled: true, isAdmin: true }), { ...alice, tier: 'premium', disabled: true, isAdmin: true });
+          assert.deepEqual(await store.updateUser(alice.id, {}), { ...alice, tier: 'premium', disabled: true, isAdmin: true });
+          assert.deepEqual(await store.updateUser(alice.id, { tier: 'lapsed', disabled: false }), { ...alice, tier: 'lapsed', isAdmin: true });
+          assert.equal(await store.updateUser(9999, { tier: 'free' }), null);
+          assert.equal(await store.countUsers(), 1);
+        }));
+
+      void it('updates wiki settings, leaving omitted fields and other wikis alone', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const a = await wiki(store, alice.id, 'one');
+          const b = await wiki(store, alice.id, 'two');
+          const changed = await store.updateWiki(a.id, { name: 'Renamed', visibility: 'public', categories: ['x', 'y'] });
+          assert.deepEqual(changed, { ...a, name: 'Renamed', visibility: 'public', categories: ['x', 'y'] });
+          assert.deepEqual(await store.updateWiki(a.id, { purpose: 'new purpose' }), { ...a, name: 'Renamed', visibility: 'public', categories: ['x', 'y'], purpose: 'new purpose' });
+          assert.deepEqual(await store.getWikiById(b.id), b);
+          assert.equal(await store.updateWiki(9999, { name: 'x' }), null);
+        }));
+    });
+
+    void describe('invitations', () => {
+      void it('invites an email once per wiki (case-insensitive), changes the role, lists and deletes', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const a = await wiki(store, alice.id, 'one');
+          const b = await wiki(store, alice.id, 'two');
+          const first = await store.putInvitation(a.id, 'Carol@Example.org', 'viewer');
+          assert.equal(first.email, 'Carol@Example.org');
+          assert.equal(first.role, 'viewer');
+          const again = await store.putInvitation(a.id, 'carol@example.ORG', 'editor');
+          assert.deepEqual(again, { ...first, role: 'editor' });
+          await store.putInvitation(a.id, 'bob@example.org', 'viewer');
+          await store.putInvitation(b.id, 'carol@example.org', 'viewer');
+          assert.deepEqual((await store.listInvitations(a.id)).map((i) => [i.email, i.role]), [['bob@example.org', 'viewer'], ['Carol@Example.org', 'editor']]);
+          assert.deepEqual((await store.listInvitationsForEmail('CAROL@example.org')).map((i) => i.wikiId).sort(), [a.id, b.id].sort());
+          assert.equal(await store.deleteInvitation(a.id, 'carol@EXAMPLE.org'), true);
+          assert.equal(await store.deleteInvitation(a.id, 'carol@example.org'), false);
+          assert.deepEqual((await store.listInvitationsForEmail('carol@example.org')).map((i) => i.wikiId), [b.id]);
+        }));
+
+      void it('refuses an invitation to a missing wiki; deleting the wiki removes its invitations', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const a = await wiki(store, alice.id, 'one');
+          await rejectsWith(store.putInvitation(9999, 'x@example.org', 'viewer'), 'WIKI_NOT_FOUND', /No wiki with id 9999/);
+          assert.deepEqual(await store.listInvitationsForEmail('x@example.org'), []);
+          await store.putInvitation(a.id, 'x@example.org', 'viewer');
+          await store.deleteWiki(a.id);
+          assert.deepEqual(await store.listInvitationsForEmail('x@example.org'), []);
+        }));
+    });
+
     void it('ping succeeds on an open store', () => withStore((store) => store.ping()));
   });
 }

@@ -136,6 +136,30 @@ export interface OAuthKey {
   retiredAt: string | null;
 }
 
+/** A pending invitation: an email without an account, granted `role` on the wiki when that person signs up. */
+export interface Invitation {
+  wikiId: number;
+  /** Case kept as given; matched case-insensitively. */
+  email: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** Account fields an operator (or the account's owner) may change; omitted fields stay as they are. */
+export interface UserPatch {
+  tier?: Tier;
+  disabled?: boolean;
+  isAdmin?: boolean;
+}
+
+/** Wiki settings that may change after creation; omitted fields stay as they are. */
+export interface WikiPatch {
+  name?: string;
+  purpose?: string;
+  visibility?: Visibility;
+  categories?: string[];
+}
+
 export interface MetaStore {
   /** Throws WikiError USER_EXISTS when the username or email is taken (case-insensitive). */
   createUser(input: NewUser): Promise<User>;
@@ -199,6 +223,20 @@ export interface MetaStore {
   /** Marks a key retired at `at` (no longer used to sign; still published until its tokens expire). */
   retireOAuthKey(kid: string, at: string): Promise<void>;
   deleteOAuthKey(kid: string): Promise<void>;
+  /** Changes the given account fields; returns the updated user, or null when there is no such user. */
+  updateUser(id: number, patch: UserPatch): Promise<User | null>;
+  /** Changes the given wiki settings; returns the updated wiki, or null when there is no such wiki. */
+  updateWiki(id: number, patch: WikiPatch): Promise<Wiki | null>;
+
+  /** Invites `email` (case-insensitive) as `role`, or changes the role of a pending invitation. WIKI_NOT_FOUND if no wiki. */
+  putInvitation(wikiId: number, email: string, role: Role): Promise<Invitation>;
+  /** Pending invitations of a wiki, ordered by email. */
+  listInvitations(wikiId: number): Promise<Invitation[]>;
+  /** Pending invitations addressed to `email` (case-insensitive), oldest first. */
+  listInvitationsForEmail(email: string): Promise<Invitation[]>;
+  /** False when there was no such invitation. */
+  deleteInvitation(wikiId: number, email: string): Promise<boolean>;
+
   /** Throws when the store cannot be used (readiness check). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -82,6 +82,29 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('tokens_wiki').on('tokens').column('wiki_id').execute();
     },
   },
+  '0002_accounts': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Invitations of people who have no account yet; accepted (turned into grants) when they sign up.
+      await db.schema
+        .createTable('invitations')
+        .addColumn('wiki_id', 'integer', (c) => c.notNull().references('wikis.id').onDelete('cascade'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('viewer', 'editor')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('invitations_wiki_email')
+        .on('invitations')
+        .unique()
+        .expression(sql`wiki_id, lower(email)`)
+        .execute();
+      await db.schema
+        .createIndex('invitations_email')
+        .on('invitations')
+        .expression(sql`lower(email)`)
+        .execute();
+    },
+  },
   '0003_sessions': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

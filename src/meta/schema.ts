@@ -78,11 +78,20 @@ export interface OAuthKeysTable {
   retired_at: string | null;
 }
 
+export interface InvitationsTable {
+  wiki_id: number;
+  /** Case kept as given; a unique index on (wiki_id, lower(email)) keeps one invitation per person and wiki. */
+  email: string;
+  role: Role;
+  created_at: string;
+}
+
 export interface MetaDatabase {
   users: UsersTable;
   wikis: WikisTable;
   grants: GrantsTable;
   tokens: TokensTable;
+  invitations: InvitationsTable;
   oauth_records: OAuthRecordsTable;
   oauth_keys: OAuthKeysTable;
   sessions: SessionsTable;

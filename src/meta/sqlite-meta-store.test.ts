@@ -74,7 +74,7 @@ void describe('SqliteMetaStore', () => {
           .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
           .pluck()
           .all();
-        assert.deepEqual(tables, ['grants', 'kysely_migration', 'kysely_migration_lock', 'oauth_keys', 'oauth_records', 'sessions', 'tokens', 'users', 'wikis']);
+        assert.deepEqual(tables, ['grants', 'invitations', 'kysely_migration', 'kysely_migration_lock', 'oauth_keys', 'oauth_records', 'sessions', 'tokens', 'users', 'wikis']);
       } finally {
         raw.close();
       }
@@ -93,6 +93,7 @@ void describe('SqliteMetaStore', () => {
       try {
         assert.deepEqual(raw.prepare('select name from kysely_migration').pluck().all(), [
           '0001_users_wikis_grants_tokens',
+          '0002_accounts',
           '0003_sessions',
           '0004_oauth',
         ]);
