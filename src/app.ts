@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
+import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
 
@@ -77,6 +78,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   });
   app.get('/api/v1/openapi.json', (_req, reply) => reply.send(openApiDocument()));
   registerRestRoutes(app, services);
+  registerSyncRoutes(app, services);
   registerMcpRoutes(app, services);
   registerGitHttpRoutes(app, services);
   return app;

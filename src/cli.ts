@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { cliActor } from './auth/actor.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isWikiError } from './errors.js';
+import { JobWorker } from './jobs/index.js';
 import * as uc from './usecases/index.js';
 
 const USAGE = `Usage: wikibot <command> [options]
@@ -16,6 +17,7 @@ Commands:
         [--host <addr>] [--port <n>]
   user create <username> --email <e> --password <p> [--name <n>] [--admin]
   wiki create <owner>/<slug> [--name <n>] [--purpose <p>] [--public]
+              [--template <url>]    start from a git repository (premium owners)
   token create --user <username> [--wiki <owner>/<slug>] [--scope read|write]
                [--expires 30d|12h|never|<date>] [--name <n>]
                                       prints the token once; only its hash is stored
@@ -33,6 +35,7 @@ const OPTIONS = {
   admin: { type: 'boolean' },
   purpose: { type: 'string' },
   public: { type: 'boolean' },
+  template: { type: 'string' },
   user: { type: 'string' },
   wiki: { type: 'string' },
   scope: { type: 'string' },
@@ -66,7 +69,9 @@ async function serve(config: Config): Promise<void> {
   const services = await uc.openServices(config);
   const app = buildApp({ services });
   services.log = app.log;
+  const worker = new JobWorker(services);
   const stop = async () => {
+    await worker.stop();
     await app.close();
     await uc.closeServices(services);
     process.exit(0);
@@ -75,6 +80,7 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void stop());
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address, data: config.dataDir }, `Wikibot is serving on ${address}`);
+  await worker.start();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -108,13 +114,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'wiki create': {
       const ref = splitWiki(required(arg, '<owner>/<slug>'));
+      const input = {
+        ...ref,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.purpose !== undefined ? { purpose: values.purpose } : {}),
+        visibility: values.public ? ('public' as const) : ('private' as const),
+      };
+      const template = values.template;
       const wiki = await withServices(config, (s) =>
-        uc.createWiki(s, operator, {
-          ...ref,
-          ...(values.name !== undefined ? { name: values.name } : {}),
-          ...(values.purpose !== undefined ? { purpose: values.purpose } : {}),
-          visibility: values.public ? 'public' : 'private',
-        }),
+        template !== undefined ? uc.createWikiFromTemplate(s, operator, { ...input, template }) : uc.createWiki(s, operator, input),
       );
       console.log(`created wiki ${wiki.owner}/${wiki.slug} "${wiki.name}" (${wiki.visibility})`);
       return 0;

@@ -35,3 +35,38 @@ void test('a bad setting stops start-up with a message naming the setting', () =
     assert.throws(() => loadConfig(flags, env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
   }
 });
+
+void test('template and sync settings: off by default, read from WIKIBOT_*, refused when malformed', () => {
+  const defaults = loadConfig({}, {});
+  assert.deepEqual(
+    [defaults.templateAllowPrivate, defaults.templateAllowHttp, defaults.templateAllowLocal, defaults.templateMaxBytes, defaults.templateTimeoutMs],
+    [false, false, false, 50 * 1024 * 1024, 60_000],
+  );
+  assert.equal(defaults.secretKey, null);
+  assert.equal(defaults.syncIntervalMs, 15 * 60_000);
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const set = loadConfig({}, {
+    WIKIBOT_TEMPLATE_ALLOW_PRIVATE: 'true',
+    WIKIBOT_TEMPLATE_ALLOW_HTTP: '1',
+    WIKIBOT_TEMPLATE_ALLOW_LOCAL: 'yes',
+    WIKIBOT_TEMPLATE_MAX_BYTES: '2048',
+    WIKIBOT_TEMPLATE_TIMEOUT_MS: '5000',
+    WIKIBOT_SECRET_KEY: key,
+    WIKIBOT_SYNC_INTERVAL_MS: '60000',
+  });
+  assert.deepEqual(
+    [set.templateAllowPrivate, set.templateAllowHttp, set.templateAllowLocal, set.templateMaxBytes, set.templateTimeoutMs, set.secretKey, set.syncIntervalMs],
+    [true, true, true, 2048, 5000, key, 60_000],
+  );
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ WIKIBOT_TEMPLATE_ALLOW_HTTP: 'maybe' }, /WIKIBOT_TEMPLATE_ALLOW_HTTP must be true or false/],
+    [{ WIKIBOT_TEMPLATE_MAX_BYTES: '10' }, /WIKIBOT_TEMPLATE_MAX_BYTES must be between 1024/],
+    [{ WIKIBOT_TEMPLATE_TIMEOUT_MS: 'soon' }, /WIKIBOT_TEMPLATE_TIMEOUT_MS must be a whole number/],
+    [{ WIKIBOT_SECRET_KEY: Buffer.alloc(16).toString('base64') }, /WIKIBOT_SECRET_KEY must be 32 random bytes in base64.*got 16 bytes/],
+    [{ WIKIBOT_SECRET_KEY: 'not base64!' }, /WIKIBOT_SECRET_KEY must be 32 random bytes/],
+    [{ WIKIBOT_SYNC_INTERVAL_MS: '10' }, /WIKIBOT_SYNC_INTERVAL_MS must be between 1000/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig({}, env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+  }
+});

@@ -37,6 +37,20 @@ export interface Config {
   /** Per-wiki index databases kept open (WIKIBOT_OPEN_INDEXES). */
   openIndexes: number;
   tiers: Readonly<Record<'free' | 'premium', TierLimits>>;
+  /** Template and sync URLs may reach loopback/private/link-local addresses (WIKIBOT_TEMPLATE_ALLOW_PRIVATE; tests, intranets). */
+  templateAllowPrivate: boolean;
+  /** Template and sync URLs may be plain http:// (WIKIBOT_TEMPLATE_ALLOW_HTTP); https is the rule. */
+  templateAllowHttp: boolean;
+  /** Template and sync URLs may be absolute paths of repositories on this machine (WIKIBOT_TEMPLATE_ALLOW_LOCAL). */
+  templateAllowLocal: boolean;
+  /** Largest template checkout or sync fetch, in bytes (WIKIBOT_TEMPLATE_MAX_BYTES). */
+  templateMaxBytes: number;
+  /** Longest template clone or sync fetch/push, in milliseconds (WIKIBOT_TEMPLATE_TIMEOUT_MS). */
+  templateTimeoutMs: number;
+  /** 32-byte key, base64, that encrypts sync credentials at rest (WIKIBOT_SECRET_KEY); null refuses linking. */
+  secretKey: string | null;
+  /** How often a linked wiki syncs with its external remote, in milliseconds (WIKIBOT_SYNC_INTERVAL_MS). */
+  syncIntervalMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -75,6 +89,23 @@ function integer(name: string, raw: string, min: number, max: number): number {
   return n;
 }
 
+function flag(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** A base64 key that decodes to exactly 32 bytes (AES-256). */
+function secretKey(name: string, raw: string): string {
+  const text = raw.trim();
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+  if (bytes.length !== 32) {
+    throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. the output of: openssl rand -base64 32), got ${bytes.length} bytes`);
+  }
+  return bytes.toString('base64');
+}
+
 /**
  * Builds the configuration. `flags` are command-line values by setting name (`host`, `port`, `data`); `env` is
  * usually `process.env`. Throws ConfigError naming the bad setting.
@@ -104,6 +135,12 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     return v ? integer(v[0], v[1], min, max) : fallback;
   };
 
+  const bool = (envName: string): boolean => {
+    const v = pick(null, envName);
+    return v ? flag(v[0], v[1]) : false;
+  };
+  const key = pick(null, 'WIKIBOT_SECRET_KEY');
+
   return Object.freeze({
     host: host?.[1] ?? '127.0.0.1',
     port: port ? integer(port[0], port[1], 0, 65535) : 8080,
@@ -116,5 +153,12 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     gitIdleMs: num('WIKIBOT_GIT_IDLE_MS', 30_000, 100, 86_400_000),
     openIndexes: num('WIKIBOT_OPEN_INDEXES', 256, 2, 100_000),
     tiers: DEFAULT_TIERS,
+    templateAllowPrivate: bool('WIKIBOT_TEMPLATE_ALLOW_PRIVATE'),
+    templateAllowHttp: bool('WIKIBOT_TEMPLATE_ALLOW_HTTP'),
+    templateAllowLocal: bool('WIKIBOT_TEMPLATE_ALLOW_LOCAL'),
+    templateMaxBytes: num('WIKIBOT_TEMPLATE_MAX_BYTES', 50 * MB, 1024, 100 * 1024 * MB),
+    templateTimeoutMs: num('WIKIBOT_TEMPLATE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    secretKey: key ? secretKey(key[0], key[1]) : null,
+    syncIntervalMs: num('WIKIBOT_SYNC_INTERVAL_MS', 15 * 60_000, 1000, 7 * 86_400_000),
   });
 }

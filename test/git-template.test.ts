@@ -52,8 +52,8 @@ void describe('wikis from a git template', () => {
     assert.equal(page.content, '# Welcome to Drought Study\n\nPurpose: track the drought. Lives at ' + owner + '/study.\n');
     const repoDir = join(h.dataDir, 'repos', owner, 'study.git');
     const messages = (await client.ok(['log', '--format=%s', 'main'], { cwd: repoDir })).split('\n');
-    assert.equal(messages.length, 2, messages.join('\n'));
-    assert.match(messages[0]!, /^Apply template: /);
+    assert.equal(messages.length, 1, messages.join('\n'));
+    assert.match(messages[0]!, /^Create wiki from template: /);
     const search = await uc.searchWiki(h.services, actor, { owner, slug: 'study', query: 'drought' });
     assert.ok(search.some((hit) => hit.path === 'Guide/Start'));
   });

@@ -120,6 +120,55 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
     },
   },
+  // Background jobs (src/jobs) and each wiki's link to an external git remote (external sync, premium).
+  '0005_jobs_sync': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('wiki_id', 'integer', (c) => c.references('wikis.id').onDelete('cascade'))
+        .addColumn('payload', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('status', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('queued')
+            .check(sql`status in ('queued', 'running', 'done', 'failed')`),
+        )
+        .addColumn('run_at', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      // The worker asks for the oldest due queued job.
+      await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
+      await db.schema.createIndex('jobs_wiki').on('jobs').column('wiki_id').execute();
+
+      await db.schema
+        .createTable('sync_links')
+        .addColumn('wiki_id', 'integer', (c) => c.primaryKey().references('wikis.id').onDelete('cascade'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('username', 'text')
+        // AES-256-GCM sealed token (see usecases/git-sync.ts); null when the remote needs no credentials.
+        .addColumn('secret', 'text')
+        .addColumn('state', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('never')
+            .check(sql`state in ('never', 'ok', 'needs_attention', 'error')`),
+        )
+        .addColumn('last_result', 'text')
+        .addColumn('our_head', 'text')
+        .addColumn('their_head', 'text')
+        .addColumn('message', 'text')
+        .addColumn('last_run_at', 'text')
+        .addColumn('next_run_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sync_links_due').on('sync_links').column('next_run_at').execute();
+    },
+  },
   '0004_oauth': {
     async up(db: Kysely<unknown>): Promise<void> {
       // oidc-provider's models (sessions, codes, tokens, grants, registered clients), one row each, payload as JSON.

@@ -23,6 +23,8 @@ const MAX_ATTEMPTS = 8;
  * planning and committing, the index catches up and `plan` runs again on the new head, so nothing is ever lost.
  */
 export async function commitPlanned<T>(w: OpenWiki, plan: (head: string | null) => Promise<PlannedCommit<T>>): Promise<T> {
+  // A push that has seen the refs goes first (bounded wait), or on a busy wiki it would lose every race.
+  await w.runtime.pushesSettled();
   return w.runtime.exclusive(async () => {
     for (let attempt = 1; ; attempt++) {
       await catchUp(w.repo, w.index, w.runtime, w.base);

@@ -15,12 +15,12 @@ import { isAbsolute, join } from 'node:path';
 import type { Actor } from '../auth/actor.js';
 import { WikiError } from '../errors.js';
 import { gitEnv } from '../git/git-process.js';
-import type { FileEntry, TreeEdit } from '../git/repo-store.js';
+import type { FileEntry } from '../git/repo-store.js';
 import type { Wiki } from '../meta/meta-store.js';
-import { commitMessage, commitPlanned } from './commit.js';
+import type { Config } from '../config.js';
+import { commitMessage } from './commit.js';
 import { summarizeTree } from './git-push.js';
 import type { Services } from './services.js';
-import { openWiki } from './wiki-access.js';
 import { createWiki, type CreateWikiInput } from './wikis.js';
 
 export interface TemplateOptions {
@@ -34,6 +34,17 @@ export interface TemplateOptions {
   maxBytes?: number;
   /** Longest clone, in milliseconds (default 60 s). */
   timeoutMs?: number;
+}
+
+/** The operator's settings for URLs given by users (templates and sync remotes). */
+export function remoteUrlOptions(config: Config): TemplateOptions {
+  return {
+    allowPrivateAddresses: config.templateAllowPrivate,
+    allowHttp: config.templateAllowHttp,
+    allowLocalPaths: config.templateAllowLocal,
+    maxBytes: config.templateMaxBytes,
+    timeoutMs: config.templateTimeoutMs,
+  };
 }
 
 export interface TemplateFile {
@@ -62,16 +73,20 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-interface CloneSource {
+export interface CloneSource {
   /** What git clones. */
   url: string;
   /** Extra `-c` settings: allowed transports and the pinned address. */
   config: string[];
 }
 
-/** Checks the URL and resolves its host; throws INVALID_INPUT with the reason. */
-async function cloneSource(raw: string, options: TemplateOptions): Promise<CloneSource> {
-  const bad = (why: string) => new WikiError('INVALID_INPUT', `Template ${JSON.stringify(raw)} cannot be used: ${why}.`, { template: raw });
+/**
+ * Checks a user-given repository URL and resolves its host once; throws INVALID_INPUT with the reason. `what` names
+ * it in messages ("Template", "Sync remote"). Credentials in the URL are refused: sync takes them separately, so that
+ * they are stored encrypted and never echoed back.
+ */
+export async function cloneSource(raw: string, options: TemplateOptions, what = 'Template'): Promise<CloneSource> {
+  const bad = (why: string) => new WikiError('INVALID_INPUT', `${what} ${JSON.stringify(raw)} cannot be used: ${why}.`, { url: raw });
   if (typeof raw !== 'string' || raw.trim() === '' || raw.length > 2048) throw bad('give an https URL of a git repository');
   if (isAbsolute(raw)) {
     if (!options.allowLocalPaths) throw bad('local paths are not allowed on this server; give an https URL');
@@ -84,7 +99,7 @@ async function cloneSource(raw: string, options: TemplateOptions): Promise<Clone
     throw bad('it is not a URL; give an https URL of a git repository');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && options.allowHttp)) throw bad('only https URLs are allowed');
-  if (url.username || url.password) throw bad('URLs with credentials are not accepted; use a public repository');
+  if (url.username || url.password) throw bad('URLs with credentials are not accepted');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
@@ -171,14 +186,15 @@ export interface CreateFromTemplateInput extends CreateWikiInput {
 }
 
 /**
- * Creates the wiki (premium owners only), then replaces its starting pages with the template's in one commit.
- * The template is fetched and checked before the wiki exists, so a bad template creates nothing.
+ * Creates the wiki (premium owners only) whose first and only commit holds the template's files. The template is
+ * fetched and checked before the wiki exists, so a bad template creates nothing. `options` default to the
+ * operator's settings (WIKIBOT_TEMPLATE_*).
  */
 export async function createWikiFromTemplate(
   services: Services,
   actor: Actor,
   input: CreateFromTemplateInput,
-  options: TemplateOptions = {},
+  options: TemplateOptions = remoteUrlOptions(services.config),
 ): Promise<Wiki> {
   const owner = await services.meta.getUserByUsername(input.owner);
   if (!owner) throw new WikiError('USER_NOT_FOUND', `There is no user "${input.owner}".`, { username: input.owner });
@@ -206,19 +222,15 @@ export async function createWikiFromTemplate(
       problems,
     });
   }
-  const wiki = await createWiki(services, actor, input);
-  const w = await openWiki(services, { ...actor, user: actor.user ?? owner }, { owner: wiki.owner, slug: wiki.slug }, 'write');
-  await commitPlanned(w, async (head) => {
-    const existing = head ? await w.repo.listFiles(head) : [];
-    const edits: TreeEdit[] = existing.filter((f) => !byPath.has(f.path)).map((f) => ({ path: f.path, delete: true as const }));
-    for (const f of files) edits.push({ path: f.path, content: f.content });
-    return { edits, message: commitMessage(actor, undefined, `Apply template: ${input.template}`), result: () => undefined };
+  // One commit: the template's files are the wiki's first state (no bootstrap pages to replace).
+  return createWiki(services, actor, {
+    ...input,
+    initial: { files, message: commitMessage(actor, undefined, `Create wiki from template: ${input.template}`) },
   });
-  return wiki;
 }
 
 /** Runs git, killing it when it outlives `timeoutMs` or its working directory grows past `maxBytes`. */
-function runLimited(
+export function runLimited(
   args: string[],
   cwd: string,
   env: Record<string, string>,

@@ -18,6 +18,11 @@ export interface CreateWikiInput {
   purpose?: string | undefined;
   categories?: string[] | undefined;
   visibility?: Visibility | undefined;
+  /**
+   * The wiki's first commit, when it is not the bootstrap pages (a template): files by repository path, already
+   * checked by the caller, and the commit message.
+   */
+  initial?: { files: Array<{ path: string; content: Buffer | string }>; message: string } | undefined;
 }
 
 /** Creates a wiki owned by `owner` with Home, Meta/Wiki_Usage_Guide and Meta/Page_Template, within the tier. */
@@ -47,14 +52,11 @@ export async function createWiki(services: Services, actor: Actor, input: Create
   const wiki = await services.meta.createWiki({ ownerId: owner.id, slug, name, purpose, categories, visibility: input.visibility ?? 'private' });
   try {
     const repo = await services.repos.create(owner.username, slug);
-    const pages = bootstrapPages({ owner: owner.username, slug, name, purpose, categories });
     const author = authorOf(actor.user ? actor : { ...actor, user: owner });
-    const entry = await repo.commit({
-      parent: null,
-      edits: pages.map((p) => ({ path: pageFile(p.path), content: p.content })),
-      message: `Create wiki: ${name}`,
-      author,
-    });
+    const edits = input.initial
+      ? input.initial.files.map((f) => ({ path: f.path, content: f.content }))
+      : bootstrapPages({ owner: owner.username, slug, name, purpose, categories }).map((p) => ({ path: pageFile(p.path), content: p.content }));
+    const entry = await repo.commit({ parent: null, edits, message: input.initial?.message ?? `Create wiki: ${name}`, author });
     const index = services.indexes.open(owner.username, slug);
     index.reset();
     await applyEntries(repo, index, services.runtimes.get(owner.username, slug), { owner: owner.username, wiki: slug }, [entry], entry.oid);

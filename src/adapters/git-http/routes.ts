@@ -70,6 +70,7 @@ async function advertise(
   try {
     actor = await authenticate(services, request);
     const dir = await authorize(services, actor, service, request.params);
+    if (service === 'git-receive-pack') await reserveForPush(services, request.params);
     const protocol = gitProtocol(request);
     const child = startGit(service, dir, ['--advertise-refs'], protocol, {}, []);
     noCache(reply).header('content-type', `application/x-${service}-advertisement`);
@@ -124,15 +125,36 @@ async function rpc(
     child.on('close', () => {
       reg?.dispose();
       // The push's answer is complete only once the index reflects it: end the response after the catch-up.
-      void (pushSession ? pushSession.finish() : Promise.resolve()).then(() => body.end());
+      void (pushSession ? pushSession.finish() : Promise.resolve()).then(() => {
+        pushSession?.wiki.runtime.releasePush();
+        body.end();
+      });
     });
     watch(request, reply, child, service, services);
     return reply.send(body);
   } catch (err) {
     registration?.dispose();
-    if (session) await session.finish();
+    if (session) {
+      await session.finish();
+      session.wiki.runtime.releasePush();
+    }
     return refuse(request, reply, err, actor, service, false);
   }
+}
+
+/** How long a push that has been shown the refs holds new in-process writes back, at most. */
+const PUSH_RESERVATION_MS = 2000;
+
+/**
+ * Before a push sees the refs: hold new in-process writes back until it lands (or PUSH_RESERVATION_MS pass), and let
+ * the writes already queued finish, so the head it is shown stays the head it pushes onto.
+ */
+async function reserveForPush(services: Services, params: Params): Promise<void> {
+  const wiki = await services.meta.getWiki(params.owner, params.wiki);
+  if (!wiki) return;
+  const runtime = services.runtimes.get(wiki.owner, wiki.slug);
+  runtime.reservePush(PUSH_RESERVATION_MS);
+  await runtime.exclusive(() => Promise.resolve());
 }
 
 /** The actor behind the request's credentials: a token as the Basic password (any user name), or a Bearer token. */

@@ -55,6 +55,19 @@ const schemas: Record<string, Schema> = {
     linked_from: arr(str(), 'Pages that link to this one.'),
     last_commit: ref('Commit'),
   }),
+  SyncStatus: obj({
+    linked: bool(),
+    'url?': str(),
+    'username?': nullable(str()),
+    'has_token?': bool('Whether a token is stored (it is never returned).'),
+    'state?': str(undefined, { enum: ['never', 'ok', 'needs_attention', 'error'] }),
+    'last_result?': nullable(str('up_to_date, pulled, pushed, diverged, refused, retry or failed.')),
+    'our_head?': nullable(str()),
+    'their_head?': nullable(str()),
+    'message?': nullable(str('What happened, and on needs_attention what to do.')),
+    'last_run_at?': nullable(str()),
+    'next_run_at?': str(),
+  }),
   WriteResult: obj({
     path: str(),
     revision: str('The page\'s new revision.'),
@@ -331,6 +344,32 @@ function build(): Record<string, unknown> {
         summary: 'Pages whose `last_updated` (or last change) is older than `days`.',
         params: [query('days', int(undefined, { minimum: 0, maximum: 36_500, default: 90 }))],
         responses: { '200': ok('Stale pages.', obj({ days: int(), before: str(), pages: arr(ref('PageSummary')) })) },
+      }),
+    },
+    // Git remote, premium (adapters/rest/sync-routes.ts).
+    [`${W}/from-template`]: {
+      post: wiki('wikis', {
+        summary: 'Create the wiki {owner}/{wiki} from a git template repository (premium owners; a write token not limited to one wiki).',
+        write: true,
+        body: obj({ template_url: str('https URL of a git repository (local paths and http only when the operator allows them).'), 'name?': str(), 'purpose?': str(), 'visibility?': str(undefined, { enum: ['public', 'private'] }) }),
+        responses: { '201': ok('Created; its first commit holds the template.', obj({ owner: str(), slug: str(), name: str(), purpose: str(), visibility: str(), created_at: str() })) },
+      }),
+    },
+    [`${W}/sync`]: {
+      get: wiki('sync', { summary: 'External sync status (owner only); never includes the token.', responses: { '200': ok('Status, or `{ linked: false }`.', ref('SyncStatus')) } }),
+      put: wiki('sync', {
+        summary: 'Link the wiki to an external git remote (owner, premium; needs WIKIBOT_SECRET_KEY on the server). The token is stored encrypted.',
+        write: true,
+        body: obj({ url: str('Remote URL (https).'), 'username?': str(), 'token?': str('Password or access token for the remote; write-only.') }),
+        responses: { '200': ok('Linked.', ref('SyncStatus')) },
+      }),
+      delete: wiki('sync', { summary: 'Unlink (the stored credentials are deleted).', write: true, responses: { '200': ok('Done.', obj({ deleted: bool() })) } }),
+    },
+    [`${W}/sync/run`]: {
+      post: wiki('sync', {
+        summary: 'Sync now: fetch, fast-forward whichever side is behind; a divergence is reported (needs_attention), never merged.',
+        write: true,
+        responses: { '200': ok('The status after the run.', ref('SyncStatus')) },
       }),
     },
   };
