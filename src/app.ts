@@ -10,6 +10,8 @@ import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
+import { registerManagementRoutes } from './adapters/rest/management-routes.js';
+import { registerRateLimit } from './adapters/rest/rate-limit.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
 
@@ -66,6 +68,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
     reply.code(404).send({ error: 'INVALID_INPUT', message: `No route ${request.method} ${request.url.split('?')[0]}.`, data: {} }),
   );
 
+  registerRateLimit(app, services);
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
@@ -78,6 +81,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   });
   app.get('/api/v1/openapi.json', (_req, reply) => reply.send(openApiDocument()));
   registerRestRoutes(app, services);
+  registerManagementRoutes(app, services);
   registerSyncRoutes(app, services);
   registerMcpRoutes(app, services);
   registerGitHttpRoutes(app, services);

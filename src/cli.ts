@@ -16,6 +16,10 @@ Commands:
   serve                               serve web, REST API and MCP (default 127.0.0.1:8080)
         [--host <addr>] [--port <n>]
   user create <username> --email <e> --password <p> [--name <n>] [--admin]
+  user set-tier <username> free|premium|lapsed
+                                      lapsed: the user's wikis become read-only
+  user disable <username>             tokens and sessions stop working at once
+  user enable <username>
   wiki create <owner>/<slug> [--name <n>] [--purpose <p>] [--public]
               [--template <url>]    start from a git repository (premium owners)
   token create --user <username> [--wiki <owner>/<slug>] [--scope read|write]
@@ -110,6 +114,19 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
       console.log(`created user ${user.username} <${user.email}>${user.isAdmin ? ' (site admin)' : ''}`);
+      return 0;
+    }
+    case 'user set-tier': {
+      const tier = required(positionals[3], 'free|premium|lapsed');
+      const user = await withServices(config, (s) => uc.setUserTier(s, required(arg, '<username>'), tier));
+      console.log(`${user.username} is now on the ${user.tier} tier${user.tier === 'lapsed' ? ' (their wikis are read-only)' : ''}`);
+      return 0;
+    }
+    case 'user disable':
+    case 'user enable': {
+      const disabled = sub === 'disable';
+      const user = await withServices(config, (s) => uc.setUserDisabled(s, required(arg, '<username>'), disabled));
+      console.log(`${user.username} is ${user.disabled ? 'disabled: their tokens and sessions no longer work' : 'enabled'}`);
       return 0;
     }
     case 'wiki create': {

@@ -70,3 +70,33 @@ void test('template and sync settings: off by default, read from WIKIBOT_*, refu
     assert.throws(() => loadConfig({}, env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
   }
 });
+
+void test('management settings: admin email, rate limits and tier limits from WIKIBOT_TIERS', () => {
+  const defaults = loadConfig({}, {});
+  assert.deepEqual([defaults.adminEmail, defaults.rateLimitPerIp, defaults.rateLimitPerUser, defaults.rateLimitWindowS], [null, 6000, 6000, 60]);
+  assert.equal(defaults.tiers.free.wikis, 1);
+  const set = loadConfig({}, {
+    WIKIBOT_ADMIN_EMAIL: 'Boss@Example.org',
+    WIKIBOT_RATE_LIMIT_IP: '0',
+    WIKIBOT_RATE_LIMIT_USER: '100',
+    WIKIBOT_RATE_LIMIT_WINDOW_S: '10',
+    WIKIBOT_TIERS: '{"free": {"wikis": 2, "gitPush": true}, "premium": {"collaboratorsPerWiki": 100}}',
+  });
+  assert.deepEqual([set.adminEmail, set.rateLimitPerIp, set.rateLimitPerUser, set.rateLimitWindowS], ['Boss@Example.org', 0, 100, 10]);
+  assert.deepEqual(set.tiers.free, { ...defaults.tiers.free, wikis: 2, gitPush: true });
+  assert.deepEqual(set.tiers.premium, { ...defaults.tiers.premium, collaboratorsPerWiki: 100 });
+  assert.ok(Object.isFrozen(set.tiers.free));
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ WIKIBOT_ADMIN_EMAIL: 'nobody' }, /WIKIBOT_ADMIN_EMAIL must be an email address/],
+    [{ WIKIBOT_RATE_LIMIT_IP: '-1' }, /WIKIBOT_RATE_LIMIT_IP must be a whole number/],
+    [{ WIKIBOT_RATE_LIMIT_WINDOW_S: '0' }, /WIKIBOT_RATE_LIMIT_WINDOW_S must be between 1/],
+    [{ WIKIBOT_TIERS: '{free' }, /WIKIBOT_TIERS must be JSON/],
+    [{ WIKIBOT_TIERS: '{"gold": {}}' }, /unknown tier "gold"/],
+    [{ WIKIBOT_TIERS: '{"free": {"pages": 3}}' }, /unknown limit "pages"/],
+    [{ WIKIBOT_TIERS: '{"free": {"wikis": -1}}' }, /WIKIBOT_TIERS.free.wikis must be a whole number/],
+    [{ WIKIBOT_TIERS: '{"free": {"gitPush": "yes"}}' }, /gitPush must be true or false/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig({}, env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  }
+});

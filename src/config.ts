@@ -37,6 +37,14 @@ export interface Config {
   /** Per-wiki index databases kept open (WIKIBOT_OPEN_INDEXES). */
   openIndexes: number;
   tiers: Readonly<Record<'free' | 'premium', TierLimits>>;
+  /** The account with this email is site admin when it is created (WIKIBOT_ADMIN_EMAIL); the first account always is. */
+  adminEmail: string | null;
+  /** Requests per window allowed from one IP address to the APIs (WIKIBOT_RATE_LIMIT_IP); 0 turns the limit off. */
+  rateLimitPerIp: number;
+  /** Requests per window allowed for one user, whatever their address (WIKIBOT_RATE_LIMIT_USER); 0 turns it off. */
+  rateLimitPerUser: number;
+  /** Length of the rate-limit window in seconds (WIKIBOT_RATE_LIMIT_WINDOW_S). */
+  rateLimitWindowS: number;
   /** Template and sync URLs may reach loopback/private/link-local addresses (WIKIBOT_TEMPLATE_ALLOW_PRIVATE; tests, intranets). */
   templateAllowPrivate: boolean;
   /** Template and sync URLs may be plain http:// (WIKIBOT_TEMPLATE_ALLOW_HTTP); https is the rule. */
@@ -74,6 +82,39 @@ export const DEFAULT_TIERS: Config['tiers'] = Object.freeze({
   }),
 });
 
+const TIER_KEYS = ['wikis', 'pagesPerWiki', 'collaboratorsPerWiki', 'attachmentBytesPerWiki', 'attachmentBytes', 'gitPush'] as const;
+
+/**
+ * Tier limits: the defaults, with any limits given in WIKIBOT_TIERS (JSON such as
+ * `{"free": {"wikis": 2}, "premium": {"attachmentBytesPerWiki": 2147483648}}`) replacing them.
+ */
+function parseTiers(raw: string | undefined): Config['tiers'] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_TIERS;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`WIKIBOT_TIERS must be JSON like {"free": {"wikis": 2}}, got "${raw}"`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('WIKIBOT_TIERS must be a JSON object with "free" and/or "premium"');
+  const out: Record<'free' | 'premium', TierLimits> = { free: { ...DEFAULT_TIERS.free }, premium: { ...DEFAULT_TIERS.premium } };
+  for (const [tier, limits] of Object.entries(value as Record<string, unknown>)) {
+    if (tier !== 'free' && tier !== 'premium') throw new ConfigError(`WIKIBOT_TIERS: unknown tier "${tier}" (free or premium)`);
+    if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw new ConfigError(`WIKIBOT_TIERS.${tier} must be an object of limits`);
+    for (const [key, v] of Object.entries(limits as Record<string, unknown>)) {
+      if (!(TIER_KEYS as readonly string[]).includes(key)) throw new ConfigError(`WIKIBOT_TIERS.${tier}: unknown limit "${key}" (one of ${TIER_KEYS.join(', ')})`);
+      if (key === 'gitPush') {
+        if (typeof v !== 'boolean') throw new ConfigError(`WIKIBOT_TIERS.${tier}.gitPush must be true or false`);
+        out[tier].gitPush = v;
+      } else {
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ConfigError(`WIKIBOT_TIERS.${tier}.${key} must be a whole number of 0 or more`);
+        out[tier][key as Exclude<(typeof TIER_KEYS)[number], 'gitPush'>] = v;
+      }
+    }
+  }
+  return Object.freeze({ free: Object.freeze(out.free), premium: Object.freeze(out.premium) });
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -104,6 +145,13 @@ function secretKey(name: string, raw: string): string {
     throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. the output of: openssl rand -base64 32), got ${bytes.length} bytes`);
   }
   return bytes.toString('base64');
+}
+
+function adminEmail(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const email = raw.trim();
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new ConfigError(`WIKIBOT_ADMIN_EMAIL must be an email address, got "${raw}"`);
+  return email;
 }
 
 /**
@@ -152,7 +200,11 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     gitProcesses: num('WIKIBOT_GIT_PROCESSES', 64, 2, 10_000),
     gitIdleMs: num('WIKIBOT_GIT_IDLE_MS', 30_000, 100, 86_400_000),
     openIndexes: num('WIKIBOT_OPEN_INDEXES', 256, 2, 100_000),
-    tiers: DEFAULT_TIERS,
+    tiers: parseTiers(pick(null, 'WIKIBOT_TIERS')?.[1]),
+    adminEmail: adminEmail(pick(null, 'WIKIBOT_ADMIN_EMAIL')?.[1]),
+    rateLimitPerIp: num('WIKIBOT_RATE_LIMIT_IP', 6000, 0, 100_000_000),
+    rateLimitPerUser: num('WIKIBOT_RATE_LIMIT_USER', 6000, 0, 100_000_000),
+    rateLimitWindowS: num('WIKIBOT_RATE_LIMIT_WINDOW_S', 60, 1, 86_400),
     templateAllowPrivate: bool('WIKIBOT_TEMPLATE_ALLOW_PRIVATE'),
     templateAllowHttp: bool('WIKIBOT_TEMPLATE_ALLOW_HTTP'),
     templateAllowLocal: bool('WIKIBOT_TEMPLATE_ALLOW_LOCAL'),

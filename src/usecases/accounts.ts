@@ -9,6 +9,7 @@ import { WikiError } from '../errors.js';
 import type { TokenRecord, TokenScope, User } from '../meta/meta-store.js';
 import type { Services } from './services.js';
 import { wikiAccess } from './wiki-access.js';
+import { acceptInvitations } from './management.js';
 
 export interface CreateUserInput {
   username: string;
@@ -18,14 +19,22 @@ export interface CreateUserInput {
   admin?: boolean | undefined;
 }
 
-/** Creates an account. The first account of an installation is the site admin. */
+/**
+ * Creates an account. The first account of an installation, and the one whose email is WIKIBOT_ADMIN_EMAIL, is site
+ * admin. Pending invitations to the account's email become roles.
+ */
 export async function createUser(services: Services, input: CreateUserInput): Promise<User> {
   const username = parseUsername(input.username);
   const email = parseEmail(input.email);
   if (input.password !== null) checkPasswordStrength(input.password);
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   const first = (await services.meta.countUsers()) === 0;
-  return services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin: first || input.admin === true });
+  const adminEmail = services.config.adminEmail;
+  const isAdmin = first || input.admin === true || (adminEmail !== null && adminEmail.toLowerCase() === email.toLowerCase());
+  const user = await services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin });
+  // Wikis that invited this email before the account existed.
+  await acceptInvitations(services, user);
+  return user;
 }
 
 export interface CreateTokenInput {

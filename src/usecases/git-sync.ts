@@ -124,13 +124,14 @@ export async function linkSync(services: Services, actor: Actor, ref: WikiRef, i
     );
   }
   if (typeof input.url !== 'string') throw new WikiError('INVALID_INPUT', 'Give the remote\'s URL.', { field: 'url' });
-  await cloneSource(input.url, remoteUrlOptions(services.config), 'Sync remote');
   const username = input.username?.trim() || null;
   if (username !== null && (username.length > 200 || /[\s:]/.test(username))) {
     throw new WikiError('INVALID_INPUT', 'The username may not contain spaces or ":" and is at most 200 characters.', { field: 'username' });
   }
   const token = input.token ?? '';
   if (token.length > 4096 || /[\r\n]/.test(token)) throw new WikiError('INVALID_INPUT', 'The token is malformed (one line, at most 4096 characters).', { field: 'token' });
+  // Last: it resolves the host.
+  await cloneSource(input.url, remoteUrlOptions(services.config), 'Sync remote');
   const link = await store.putSyncLink({
     wikiId: wiki.id,
     url: input.url,
@@ -233,7 +234,7 @@ async function exchange(services: Services, link: SyncLink): Promise<Result> {
       return { state: 'ok', lastResult: 'pushed', ...heads, message: `Pushed the wiki's new commits to the remote (its main is now ${ours.slice(0, 7)}).` };
     }
     if (theirs !== null && (ours === null || (await git.isAncestor(ours, theirs)))) {
-      return pull(services, wiki, owner, git, ours, theirs);
+      return await pull(services, wiki, owner, git, ours, theirs);
     }
     return {
       state: 'needs_attention',

@@ -15,6 +15,20 @@ export type { Logger, Services } from './services.js';
 export { createWiki, reindexWiki } from './wikis.js';
 export { describeWikiFor, listWikisFor, type WikiListing } from './wikis-list.js';
 export { wikiAccess } from './wiki-access.js';
+export {
+  acceptInvitations,
+  addCollaborator,
+  changeCollaboratorRole,
+  deleteWiki,
+  describeAccount,
+  describeWiki,
+  listCollaborators,
+  removeCollaborator,
+  updateWikiSettings,
+} from './management.js';
+export type { AccountView, Collaborator, WikiDetails, WikiUsage } from './management.js';
+export { deleteAccount, exportAccount, issueToken, listMyTokens, removeAccount, revokeMyToken, setUserDisabled, setUserTier } from './account.js';
+export type { AccountExport, TokenView } from './account.js';
 export type { WikiRef } from './wiki-access.js';
 export { endSession, listSessions, resumeSession, revokeSession, sessionCsrfToken, SESSION_IDLE_MS, startSession } from './sessions.js';
 export type { ResolvedSession, StartedSession } from './sessions.js';

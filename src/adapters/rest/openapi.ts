@@ -172,6 +172,123 @@ const attachment = (spec: OperationSpec) => wiki('attachments', { ...spec, param
 
 const W = '/api/v1/wikis/{owner}/{wiki}';
 
+/** The management API (adapters/rest/management-routes.ts): account, wikis as a whole, collaborators, tokens. */
+function managementPaths(): Record<string, Record<string, unknown>> {
+  const used = obj({ used: int(), max: int() });
+  const wikiUsage = obj({ pages: used, attachment_bytes: used, collaborators: used }, 'Usage against the owner\'s tier.');
+  const wikiDetails = obj({
+    id: str('owner/slug'),
+    owner: str(),
+    slug: str(),
+    name: str(),
+    purpose: str(),
+    visibility: str(undefined, { enum: ['public', 'private'] }),
+    categories: arr(str()),
+    created_at: str(),
+    role: str('The caller\'s relation to the wiki.', { enum: ['owner', 'admin', 'editor', 'viewer', 'public'] }),
+    owner_tier: str(undefined, { enum: ['free', 'premium', 'lapsed'] }),
+    'usage?': wikiUsage,
+  });
+  const collaborator = obj({ username: nullable(str()), email: nullable(str()), role: str(undefined, { enum: ['viewer', 'editor'] }), status: str(undefined, { enum: ['active', 'invited'] }) });
+  const token = obj({
+    id: int(),
+    name: str(),
+    wiki: nullable(str('owner/slug, or null for every wiki.')),
+    scope: str(undefined, { enum: ['read', 'write'] }),
+    created_at: str(),
+    last_used_at: nullable(str()),
+    expires_at: nullable(str()),
+    expired: bool(),
+  });
+  const settings = {
+    'name?': str('Display name, 1 to 100 characters.'),
+    'purpose?': str('What the wiki is for; at most 2,000 characters.'),
+    'categories?': arr(str(), '1 to 50 distinct category names.'),
+    'visibility?': str(undefined, { enum: ['public', 'private'] }),
+  };
+  const confirm = (what: string) => obj({ confirm: str(what) });
+  const manage = { '403': errorResponse('FORBIDDEN: not the owner, or a token limited to one wiki or to reading (managing needs a token for all wikis with write scope); QUOTA_EXCEEDED with limit, usage and max.') };
+  const conflict = { '409': errorResponse('WIKI_EXISTS or USER_EXISTS.') };
+  const M = (tag: string, spec: OperationSpec) => operation(tag, { ...spec, responses: { ...manage, ...conflict, ...spec.responses } });
+  const collabParams = [...wikiParams, inPath('user', 'A collaborator\'s username, or the email of a pending invitation.')];
+  return {
+    '/api/v1/me': {
+      get: M('account', {
+        summary: 'The caller\'s account: tier, limits, usage (wikis; pages, attachment bytes and collaborators per owned wiki), shared wikis.',
+        responses: {
+          '200': ok('Account.', obj({ username: str(), email: str(), name: nullable(str()), is_admin: bool(), tier: str(), created_at: str(), limits: { type: 'object' }, usage: obj({ wikis: used }), wikis: arr(obj({ id: str(), name: str(), visibility: str(), usage: wikiUsage })), shared: arr(obj({ id: str(), name: str(), role: str() })), 'notice?': str('Why the wikis are read-only (lapsed).') })),
+        },
+      }),
+      delete: M('account', {
+        summary: 'Delete the account: owned wikis (repositories, indexes), roles on other wikis, tokens, sessions. Other wikis keep their history.',
+        write: true,
+        body: confirm('The caller\'s username.'),
+        responses: { '200': ok('Deleted.', obj({ deleted: str(), wikis: arr(str()) })) },
+      }),
+    },
+    '/api/v1/me/export': {
+      get: M('account', {
+        summary: 'A zip of every owned wiki as a git bundle (`git clone <slug>.bundle`) plus metadata.json (wikis, collaborators, tokens without secrets).',
+        responses: { '200': { description: 'The zip.', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } } },
+      }),
+    },
+    '/api/v1/wikis': {
+      get: M('wikis', {
+        summary: 'The wikis the caller can read (owned and shared), with what they may do in each.',
+        responses: { '200': ok('Wikis.', obj({ wikis: arr(obj({ id: str(), owner: str(), slug: str(), name: str(), purpose: str(), visibility: str(), role: str(), can_write: bool(), read_only_reason: nullable(str()) })) })) },
+      }),
+      post: M('wikis', {
+        summary: 'Create a wiki owned by the caller from the bootstrap template (Home, Meta/Wiki_Usage_Guide, Meta/Page_Template), within the tier.',
+        write: true,
+        body: obj({ slug: str('Lowercase letters, digits and "-", 3 to 40 characters.'), ...settings }),
+        responses: { '201': ok('Created.', wikiDetails) },
+      }),
+    },
+    [W]: {
+      get: M('wikis', { summary: 'A wiki\'s settings (and usage, for its owner).', params: wikiParams, responses: { '200': ok('The wiki.', wikiDetails) } }),
+      patch: M('wikis', { summary: 'Change the display name, purpose, categories or visibility (owner).', write: true, params: wikiParams, body: obj(settings), responses: { '200': ok('Updated.', wikiDetails) } }),
+      delete: M('wikis', {
+        summary: 'Delete the wiki: repository, index and metadata (owner). `confirm` must be "owner/slug".',
+        write: true,
+        params: wikiParams,
+        body: confirm('The wiki\'s address, owner/slug.'),
+        responses: { '200': ok('Deleted.', obj({ deleted: str() })) },
+      }),
+    },
+    [`${W}/collaborators`]: {
+      get: M('collaborators', { summary: 'Collaborators and pending invitations (owner).', params: wikiParams, responses: { '200': ok('Collaborators.', obj({ collaborators: arr(collaborator), usage: used })) } }),
+      post: M('collaborators', {
+        summary: 'Add a person by username or email as viewer or editor; an email without an account becomes an invitation accepted when they sign up.',
+        write: true,
+        params: wikiParams,
+        body: obj({ user: str('Username or email.'), role: str(undefined, { enum: ['viewer', 'editor'] }) }),
+        responses: { '201': ok('Added or invited.', collaborator) },
+      }),
+    },
+    [`${W}/collaborators/{user}`]: {
+      patch: M('collaborators', { summary: 'Change a collaborator\'s (or an invitation\'s) role.', write: true, params: collabParams, body: obj({ role: str(undefined, { enum: ['viewer', 'editor'] }) }), responses: { '200': ok('Changed.', collaborator) } }),
+      delete: M('collaborators', { summary: 'Remove a collaborator, or withdraw an invitation.', write: true, params: collabParams, responses: { '200': ok('Removed.', obj({ removed: str() })) } }),
+    },
+    '/api/v1/tokens': {
+      get: M('tokens', { summary: 'The caller\'s personal access tokens (never their secrets).', responses: { '200': ok('Tokens.', obj({ tokens: arr(token) })) } }),
+      post: M('tokens', {
+        summary: 'Create a token: one wiki or all, read or write, expiry. The secret is in this answer only.',
+        write: true,
+        body: obj({ 'name?': str(), 'wiki?': nullable(str('owner/slug; omit or null for every wiki.')), 'scope?': str(undefined, { enum: ['read', 'write'], default: 'write' }), 'expires?': str('30d, 12h, 1y, never or a date; default 90d.') }),
+        responses: { '201': ok('Created.', { allOf: [token, obj({ token: str('The secret (wbt_…), shown once.') })] }) },
+      }),
+    },
+    '/api/v1/tokens/{id}': {
+      delete: M('tokens', {
+        summary: 'Revoke a token.',
+        write: true,
+        params: [{ ...inPath('id', 'Token id.'), schema: int() }],
+        responses: { '200': ok('Revoked.', obj({ revoked: int() })), '404': errorResponse('TOKEN_NOT_FOUND: the caller has no token with that id.') },
+      }),
+    },
+  };
+}
+
 function build(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {
     '/healthz': { get: { tags: ['health'], summary: 'The process is up.', security: [], responses: { '200': ok('Up.', obj({ status: str() })) } } },
@@ -374,13 +491,15 @@ function build(): Record<string, unknown> {
     },
   };
 
+  Object.assign(paths, managementPaths());
+
   return {
     openapi: '3.1.0',
     info: {
       title: 'Wikibot REST API',
       version: '1',
       description:
-        'Research wikis as git repositories of markdown pages. Writes carry the revision they were based on: unchanged pages commit, stale ones merge when clean, otherwise 409 REVISION_CONFLICT with `current_revision`. Wikis the caller may not see answer 404.',
+        'Research wikis as git repositories of markdown pages. Rate limits per address and per user answer 429 RATE_LIMITED with Retry-After. Writes carry the revision they were based on: unchanged pages commit, stale ones merge when clean, otherwise 409 REVISION_CONFLICT with `current_revision`. Wikis the caller may not see answer 404.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
