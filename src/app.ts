@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
+import { registerWebRoutes } from './adapters/web/index.js';
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
 import { registerManagementRoutes } from './adapters/rest/management-routes.js';
 import { registerRateLimit } from './adapters/rest/rate-limit.js';
@@ -85,6 +86,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   registerSyncRoutes(app, services);
   registerMcpRoutes(app, services);
   registerGitHttpRoutes(app, services);
+  registerWebRoutes(app, services);
   return app;
 }
 
