@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
+import { registerOAuthRoutes } from './adapters/oauth/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
 import { registerWebRoutes } from './adapters/web/index.js';
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
@@ -85,6 +86,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   registerManagementRoutes(app, services);
   registerSyncRoutes(app, services);
   registerMcpRoutes(app, services);
+  registerOAuthRoutes(app, services);
   registerGitHttpRoutes(app, services);
   registerWebRoutes(app, services);
   return app;

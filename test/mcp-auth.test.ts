@@ -51,10 +51,17 @@ void describe('authentication', () => {
     await assert.rejects(connectMcp(`${h.url}/mcp`, { token: expired }), /401|Unauthorized|invalid/i);
   });
 
-  void test('the protected-resource metadata names the resource and bearer tokens in the header', async () => {
+  void test('the protected-resource metadata names the resource, the authorization server and bearer tokens in the header', async () => {
     const res = await fetch(`${h.url}/.well-known/oauth-protected-resource/mcp`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { resource: `${h.url}/mcp`, bearer_methods_supported: ['header'], resource_name: 'Wikibot MCP', resource_documentation: `${h.url}/` });
+    assert.deepEqual(await res.json(), {
+      resource: `${h.url}/mcp`,
+      authorization_servers: [h.url],
+      scopes_supported: ['wiki:read', 'wiki:write'],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Wikibot MCP',
+      resource_documentation: `${h.url}/`,
+    });
     const perWiki = (await (await fetch(`${h.url}/.well-known/oauth-protected-resource/alice/notes/mcp`)).json()) as { resource: string };
     assert.equal(perWiki.resource, `${h.url}/alice/notes/mcp`);
   });

@@ -9,8 +9,11 @@ export type Door = 'rest' | 'mcp' | 'web' | 'git' | 'cli';
 export interface Actor {
   /** Null for an anonymous visitor. */
   user: User | null;
-  /** Set when the actor authenticated with a token: what the token allows, on top of the user's roles. */
-  token: { wikiId: number | null; scope: TokenScope } | null;
+  /**
+   * Set when the actor authenticated with a token: what the token allows, on top of the user's roles. `wikiIds`
+   * (OAuth grants, which may name several wikis) limits it further to those wikis.
+   */
+  token: { wikiId: number | null; wikiIds?: readonly number[]; scope: TokenScope } | null;
   door: Door;
   /** How people should see the writing program in history, e.g. `Claude` for an MCP client. */
   clientName?: string;

@@ -30,6 +30,7 @@ export function can(actor: Actor, action: Action, access: WikiAccess): boolean {
   if (user?.disabled) return false;
   if (token) {
     if (token.wikiId !== null && token.wikiId !== wiki.id) return false;
+    if (token.wikiIds && !token.wikiIds.includes(wiki.id)) return false;
     if (token.scope === 'read' && action !== 'read') return false;
   }
   if (action !== 'read' && action !== 'manage' && action !== 'delete' && access.ownerTier === 'lapsed') return false;

@@ -32,11 +32,16 @@ export async function listWikisFor(services: Services, actor: Actor): Promise<Wi
   const user = actor.user;
   if (!user || user.disabled) return [];
   let candidates: Array<{ wiki: Wiki; role: Role | 'owner' | null }>;
-  if (actor.token?.wikiId != null) {
-    const wiki = await services.meta.getWikiById(actor.token.wikiId);
-    if (!wiki) return [];
-    const role = wiki.ownerId === user.id ? 'owner' : await services.meta.getRole(wiki.id, user.id);
-    candidates = [{ wiki, role }];
+  const limited = actor.token?.wikiIds ?? (actor.token?.wikiId != null ? [actor.token.wikiId] : null);
+  if (limited) {
+    candidates = [];
+    for (const id of limited) {
+      const wiki = await services.meta.getWikiById(id);
+      if (!wiki) continue;
+      const role = wiki.ownerId === user.id ? 'owner' : await services.meta.getRole(wiki.id, user.id);
+      candidates.push({ wiki, role });
+    }
+    candidates.sort((a, b) => a.wiki.owner.localeCompare(b.wiki.owner) || a.wiki.slug.localeCompare(b.wiki.slug));
   } else if (user.isAdmin) {
     const mine = new Map((await services.meta.listWikisForUser(user.id)).map((m) => [m.wiki.id, m.role]));
     candidates = (await services.meta.listWikis()).map((wiki) => ({ wiki, role: mine.get(wiki.id) ?? null }));

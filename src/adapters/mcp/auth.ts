@@ -1,6 +1,6 @@
 /**
- * Who is calling the MCP endpoints: the bearer token becomes an Actor (personal access tokens now; the OAuth
- * authorization server's JWT access tokens plug into `authenticateBearer`), the 401 answer points clients at the
+ * Who is calling the MCP endpoints: the bearer token becomes an Actor (a personal access token, or a JWT access token
+ * of the OAuth authorization server whose audience must be the MCP URL called), the 401 answer points clients at the
  * protected-resource metadata (RFC 9728), and the client's display name for commit authors is derived per request.
  *
  * Client name: the MCP `initialize` request carries `clientInfo.name`, but in stateless mode later requests (the
@@ -9,16 +9,20 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../auth/actor.js';
+import { oauthServerOf } from '../../auth/oauth/server.js';
+import { WIKI_SCOPES } from '../../auth/oauth/scopes.js';
 import { WikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
 import type { Services } from '../../usecases/index.js';
 
 /**
- * The Actor behind a bearer token presented to `/mcp` (door `mcp`); UNAUTHORIZED when it is unknown, expired,
- * revoked or malformed. The OAuth server adds its access tokens here (verify the JWT, its audience = the MCP URL).
+ * The Actor behind a bearer token presented to the MCP endpoint `resourceUrl` (door `mcp`): an OAuth access token
+ * (a JWT from `issuer` whose audience is `resourceUrl`) or a personal access token; UNAUTHORIZED when it is unknown,
+ * expired, revoked, malformed or meant for another endpoint.
  */
-export async function authenticateBearer(services: Services, token: string): Promise<Actor> {
-  return uc.authenticateToken(services, token, 'mcp');
+export async function authenticateBearer(services: Services, token: string, issuer: string, resourceUrl: string): Promise<Actor> {
+  const oauth = await oauthServerOf(services).authenticate(token, issuer, resourceUrl);
+  return oauth ?? uc.authenticateToken(services, token, 'mcp');
 }
 
 /** The token of an `Authorization: Bearer <token>` header; null without the header; UNAUTHORIZED when malformed. */
@@ -37,13 +41,12 @@ export function baseUrlOf(services: Services, request: FastifyRequest): string {
 /** Where the RFC 9728 metadata of the resource at `resourcePath` (e.g. `/mcp`) lives: path-inserted well-known URL. */
 export const resourceMetadataUrl = (baseUrl: string, resourcePath: string): string => `${baseUrl}/.well-known/oauth-protected-resource${resourcePath}`;
 
-/**
- * The protected-resource metadata (RFC 9728) of an MCP endpoint. Until the authorization server exists it lists no
- * `authorization_servers`: clients learn that the resource takes bearer tokens in the header, and nothing more.
- */
-export function protectedResourceMetadata(baseUrl: string, resourcePath: string): Record<string, unknown> {
+/** The protected-resource metadata (RFC 9728) of an MCP endpoint, naming our authorization server (`issuer`). */
+export function protectedResourceMetadata(baseUrl: string, resourcePath: string, issuer: string): Record<string, unknown> {
   return {
     resource: `${baseUrl}${resourcePath}`,
+    authorization_servers: [issuer],
+    scopes_supported: [...WIKI_SCOPES],
     bearer_methods_supported: ['header'],
     resource_name: 'Wikibot MCP',
     resource_documentation: `${baseUrl}/`,
@@ -58,6 +61,23 @@ export function sendUnauthorized(reply: FastifyReply, baseUrl: string, resourceP
     .code(401)
     .header('www-authenticate', `Bearer ${params.join(', ')}`)
     .send({ jsonrpc: '2.0', error: { code: -32001, message }, id: null });
+}
+
+/**
+ * Answers 403 with `error="insufficient_scope"` (RFC 6750) when a read-only OAuth grant calls a tool that writes: the
+ * client may ask the user for a read-write grant (step-up authorization).
+ */
+export function sendInsufficientScope(reply: FastifyReply, baseUrl: string, resourcePath: string, message: string): FastifyReply {
+  const params = [
+    'error="insufficient_scope"',
+    `scope="${WIKI_SCOPES.join(' ')}"`,
+    `resource_metadata="${resourceMetadataUrl(baseUrl, resourcePath)}"`,
+    `error_description="${message.replace(/"/g, "'")}"`,
+  ];
+  return reply
+    .code(403)
+    .header('www-authenticate', `Bearer ${params.join(', ')}`)
+    .send({ jsonrpc: '2.0', error: { code: -32003, message }, id: null });
 }
 
 /** User-agent patterns of known MCP clients and the name people see in history; first match wins. */

@@ -2,8 +2,9 @@
  * The MCP endpoints over Streamable HTTP, stateless: `POST /mcp` (every wiki the token reaches) and
  * `POST /<owner>/<wiki>/mcp` (that wiki only). Each request gets a fresh server and transport; Fastify hands the raw
  * request, response and parsed body to the SDK. Also: Origin checks and CORS for browser clients, 401 with the
- * `WWW-Authenticate` challenge, 405 for GET/DELETE (no server-initiated streams, no sessions to end), and the
- * protected-resource metadata documents.
+ * `WWW-Authenticate` challenge, 403 `insufficient_scope` for a read-only OAuth grant calling a writing tool, and 405
+ * for GET/DELETE (no server-initiated streams, no sessions to end). The protected-resource metadata documents are
+ * served by the OAuth adapter.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -12,9 +13,10 @@ import type { Actor } from '../../auth/actor.js';
 import { isWikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiListing, WikiRef } from '../../usecases/index.js';
-import { authenticateBearer, baseUrlOf, bearerToken, clientNameOf, protectedResourceMetadata, sendUnauthorized } from './auth.js';
+import { issuerFor } from '../../auth/oauth/server.js';
+import { authenticateBearer, baseUrlOf, bearerToken, clientNameOf, sendInsufficientScope, sendUnauthorized } from './auth.js';
 import { serverInstructions } from './instructions.js';
-import { buildMcpServer } from './server.js';
+import { buildMcpServer, MCP_TOOLS } from './server.js';
 
 export interface McpRouteOptions {
   /**
@@ -66,13 +68,18 @@ export function registerMcpRoutes(app: FastifyInstance, services: Services, opti
     try {
       const token = bearerToken(request.headers.authorization);
       if (token === null) return sendUnauthorized(reply, baseUrl, resourcePath, 'Authorization required: send "Authorization: Bearer <token>".', false);
-      actor = await authenticateBearer(services, token);
+      actor = await authenticateBearer(services, token, issuerFor(services, request), `${baseUrl}${resourcePath}`);
     } catch (err) {
       if (isWikiError(err, 'UNAUTHORIZED')) return sendUnauthorized(reply, baseUrl, resourcePath, err.message, true);
       throw err;
     }
 
     const body: unknown = request.body;
+    // OAuth grants (they carry wikiIds) answer a write with a read-only grant at the HTTP level, as the MCP spec asks.
+    const writing = actor.token?.wikiIds && actor.token.scope === 'read' ? writingToolOf(body) : null;
+    if (writing) {
+      return sendInsufficientScope(reply, baseUrl, resourcePath, `This connection was granted read-only access: ${writing} needs wiki:write. Reconnect and choose read and write.`);
+    }
     const init = isInitializeRequest(body) ? body : null;
     actor = { ...actor, clientName: clientNameOf(request.headers['user-agent'], init?.params.clientInfo.name) };
 
@@ -138,9 +145,15 @@ export function registerMcpRoutes(app: FastifyInstance, services: Services, opti
     app.options(url, preflight);
   }
 
-  app.get('/.well-known/oauth-protected-resource/mcp', (request, reply) => reply.send(protectedResourceMetadata(baseUrlOf(services, request), '/mcp')));
-  app.get('/.well-known/oauth-protected-resource/:owner/:wiki/mcp', (request, reply) => {
-    const ref = refOf(request)!;
-    return reply.send(protectedResourceMetadata(baseUrlOf(services, request), resourcePathOf(ref)));
-  });
+}
+
+/** Tools that write: a read-only OAuth grant calling one gets 403 insufficient_scope before the tool runs. */
+const WRITING_TOOLS = new Set(MCP_TOOLS.filter((t) => t.definition(false).annotations?.readOnlyHint !== true).map((t) => t.name));
+
+/** The writing tool a JSON-RPC body calls, if any (a batch is not inspected: the tool itself refuses then). */
+function writingToolOf(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  if (method !== 'tools/call' || typeof params?.name !== 'string') return null;
+  return WRITING_TOOLS.has(params.name) ? params.name : null;
 }
