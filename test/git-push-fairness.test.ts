@@ -1,0 +1,88 @@
+/**
+ * Push fairness: against three REST writers at about 10 writes a second each, `git pull --rebase && git push` gets
+ * through in a try or two, because once a push has been shown the refs, in-process writes wait for it (at most 2 s). Nothing acknowledged on either side is lost and the writers never fail.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gitClient, makeGitTenant, remoteUrl } from '../src/adapters/git-http/git-test-support.js';
+import { startServer, uniqueName } from './harness.js';
+
+void test('a push succeeds against 3 writers at ~10 writes/s each, and nothing is lost', { timeout: 60_000 }, async () => {
+  const h = await startServer();
+  const client = gitClient();
+  let writing = true;
+  let writers: Promise<void>[] = [];
+  try {
+    const t = await makeGitTenant(h.services, uniqueName('fair'));
+    const repoDir = join(h.dataDir, 'repos', t.owner, `${t.slug}.git`);
+    const dir = join(client.dir, 'work');
+    await client.ok(['clone', '-q', remoteUrl(h.url, t.owner, t.slug, t.writeToken), dir]);
+    mkdirSync(join(dir, 'Pushed'));
+
+    const written: string[] = [];
+    const failures: string[] = [];
+    writers = Array.from({ length: 3 }, async (_, w) => {
+      for (let i = 0; writing; i++) {
+        const path = `Rest/W${w}_${i}`;
+        const res = await h.request('PUT', `/api/v1/wikis/${t.owner}/${t.slug}/pages/${path}`, { token: t.writeToken, body: { content: `rest ${w} ${i}\n` } });
+        if (res.status === 201) written.push(path);
+        else failures.push(`${path}: ${res.status} ${res.text}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const began = performance.now();
+
+    const pushed: string[] = [];
+    const attempts: number[] = [];
+    const pushMs: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const name = `Pushed/R${round}`;
+      writeFileSync(join(dir, `${name}.md`), `pushed ${round}\n`);
+      pushed.push(name);
+      await client.ok(['add', '-A'], { cwd: dir });
+      await client.ok(['commit', '-q', '-m', `round ${round}`], { cwd: dir });
+      for (let attempt = 1; ; attempt++) {
+        // The writers moved main since the last fetch: pull first, as a git user would.
+        await client.ok(['pull', '-q', '--rebase'], { cwd: dir });
+        const started = performance.now();
+        const r = await client.run(['push', 'origin', 'main'], { cwd: dir });
+        if (r.code === 0) {
+          attempts.push(attempt);
+          pushMs.push(performance.now() - started);
+          break;
+        }
+        assert.match(r.stderr, /fetch first|main moved since you fetched|non-fast-forward/, r.stderr);
+        assert.ok(attempt < 8, `the push lost ${attempt} races in a row`);
+      }
+    }
+    const elapsedS = (performance.now() - began) / 1000;
+    const during = written.length;
+    while (written.length < 30) await new Promise((resolve) => setTimeout(resolve, 50));
+    writing = false;
+    await Promise.all(writers);
+
+    assert.deepEqual(failures, []);
+    // A push can still lose to a write landing between its pull and its push (the client decides "fetch first"
+    // from the refs it is shown), but never once it has been shown the refs: a few tries at most, not forever.
+    assert.ok(attempts.every((a) => a <= 3), `attempts ${attempts.join(',')}`);
+    const files = new Set((await client.ok(['ls-tree', '-r', '--name-only', 'main'], { cwd: repoDir })).split('\n'));
+    for (const p of [...written, ...pushed]) assert.ok(files.has(`${p}.md`), `${p} was lost`);
+    const list = await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/pages?limit=5000`, { token: t.readToken });
+    assert.deepEqual(new Set((list.json.pages ?? []).map((p) => `${p.path}.md`)), new Set([...files].filter((f) => f.endsWith('.md'))));
+    const fsck = await client.run(['fsck', '--strict', '--no-dangling'], { cwd: repoDir });
+    assert.equal(fsck.code, 0, fsck.stderr);
+    const sorted = [...pushMs].sort((a, b) => a - b);
+    console.log(
+      `push fairness: 5 pushes in ${elapsedS.toFixed(1)} s with ${(during / elapsedS).toFixed(1)} REST writes/s meanwhile; ` +
+        `attempts ${attempts.join(',')}; push median ${sorted[2]!.toFixed(0)} ms, max ${sorted[4]!.toFixed(0)} ms; ${written.length} writes in all`,
+    );
+  } finally {
+    writing = false;
+    await Promise.allSettled(writers);
+    client.close();
+    await h.close();
+  }
+});
