@@ -3,7 +3,7 @@
  * JSON of its metadata), deleting it, and the operator's levers (tier, disabling).
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -179,6 +179,12 @@ export async function deleteAccount(services: Services, actor: Actor, confirm: s
 export async function removeAccount(services: Services, user: User): Promise<{ deleted: string; wikis: string[] }> {
   const owned = await services.meta.listWikisOwnedBy(user.id);
   for (const wiki of owned) await removeWiki(services, wiki);
+  // The index store leaves the owner's (now empty) folder behind; the username must leave no trace on disk.
+  try {
+    rmdirSync(join(services.config.dataDir, 'index', user.username));
+  } catch {
+    // absent, or not empty (which would be another store's business)
+  }
   // Foreign keys cascade: the roles on other wikis, tokens and sessions go with the user.
   await services.meta.deleteUser(user.id);
   return { deleted: user.username, wikis: owned.map((w) => `${w.owner}/${w.slug}`) };

@@ -26,7 +26,8 @@ export function requireManager(actor: Actor): User {
   const user = actor.user;
   if (!user) throw new WikiError('UNAUTHORIZED', 'Sign in or send an access token to manage your account and wikis.');
   if (user.disabled) throw new WikiError('UNAUTHORIZED', 'This account is disabled.');
-  if (actor.token && (actor.token.wikiId !== null || actor.token.scope !== 'write')) {
+  // Any token narrowed to some wikis (one, or an OAuth grant's list) is a narrowed credential too.
+  if (actor.token && (actor.token.wikiId !== null || 'wikiIds' in actor.token || actor.token.scope !== 'write')) {
     throw new WikiError('FORBIDDEN', 'Managing wikis, collaborators and tokens needs a token for all wikis with write scope (or a signed-in session).', {
       reason: 'token_scope',
     });
