@@ -52,7 +52,7 @@ export const removeDataDir = (dir: string): void => rmSync(dir, { recursive: tru
 
 /** Starts the real server (config, stores, Fastify app) in this process on a free loopback port, logging nothing. */
 export async function startServer(dataDir: string): Promise<BenchServer> {
-  const config = loadConfig({ port: '0', host: '127.0.0.1', data: dataDir }, { WIKIBOT_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ port: '0', host: '127.0.0.1', data: dataDir }, { WIKIBOT_LOG_LEVEL: 'silent', WIKIBOT_RATE_LIMIT_IP: '0', WIKIBOT_RATE_LIMIT_USER: '0' });
   const services = await uc.openServices(config);
   const app = buildApp({ services, logger: false });
   try {

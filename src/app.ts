@@ -28,6 +28,8 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   const app = Fastify({
     logger: logger && config.logLevel !== 'silent' ? { level: config.logLevel } : false,
     bodyLimit: config.maxBodyBytes,
+    // Behind a reverse proxy the client address (rate limits, logs) comes from X-Forwarded-For.
+    trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },

@@ -75,6 +75,9 @@ void test('management settings: admin email, rate limits and tier limits from WI
   const defaults = loadConfig({}, {});
   assert.deepEqual([defaults.adminEmail, defaults.rateLimitPerIp, defaults.rateLimitPerUser, defaults.rateLimitWindowS], [null, 6000, 6000, 60]);
   assert.equal(defaults.tiers.free.wikis, 1);
+  assert.equal(defaults.trustProxy, false);
+  assert.equal(loadConfig({}, { WIKIBOT_TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.throws(() => loadConfig({}, { WIKIBOT_TRUST_PROXY: 'perhaps' }), /WIKIBOT_TRUST_PROXY must be true or false/);
   const set = loadConfig({}, {
     WIKIBOT_ADMIN_EMAIL: 'Boss@Example.org',
     WIKIBOT_RATE_LIMIT_IP: '0',

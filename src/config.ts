@@ -45,6 +45,8 @@ export interface Config {
   rateLimitPerUser: number;
   /** Length of the rate-limit window in seconds (WIKIBOT_RATE_LIMIT_WINDOW_S). */
   rateLimitWindowS: number;
+  /** Trust X-Forwarded-For from the reverse proxy for the client address used by rate limits and logs (WIKIBOT_TRUST_PROXY). */
+  trustProxy: boolean;
   /** Template and sync URLs may reach loopback/private/link-local addresses (WIKIBOT_TEMPLATE_ALLOW_PRIVATE; tests, intranets). */
   templateAllowPrivate: boolean;
   /** Template and sync URLs may be plain http:// (WIKIBOT_TEMPLATE_ALLOW_HTTP); https is the rule. */
@@ -205,6 +207,7 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     rateLimitPerIp: num('WIKIBOT_RATE_LIMIT_IP', 6000, 0, 100_000_000),
     rateLimitPerUser: num('WIKIBOT_RATE_LIMIT_USER', 6000, 0, 100_000_000),
     rateLimitWindowS: num('WIKIBOT_RATE_LIMIT_WINDOW_S', 60, 1, 86_400),
+    trustProxy: bool('WIKIBOT_TRUST_PROXY'),
     templateAllowPrivate: bool('WIKIBOT_TEMPLATE_ALLOW_PRIVATE'),
     templateAllowHttp: bool('WIKIBOT_TEMPLATE_ALLOW_HTTP'),
     templateAllowLocal: bool('WIKIBOT_TEMPLATE_ALLOW_LOCAL'),

@@ -141,6 +141,18 @@ void describe('rate limits', () => {
       { WIKIBOT_RATE_LIMIT_USER: '3', WIKIBOT_RATE_LIMIT_IP: '1000' },
     ));
 
+  void it('behind a reverse proxy (WIKIBOT_TRUST_PROXY), each forwarded client address has its own limit', () =>
+    withServer(
+      async (h) => {
+        const from = (ip: string) => h.request('GET', '/api/v1/openapi.json', { headers: { 'x-forwarded-for': ip } });
+        assert.equal((await from('203.0.113.7')).status, 200);
+        assert.equal((await from('203.0.113.7')).status, 200);
+        assertError(await from('203.0.113.7'), 429, 'RATE_LIMITED');
+        assert.equal((await from('198.51.100.9')).status, 200, 'another client is not affected');
+      },
+      { WIKIBOT_RATE_LIMIT_IP: '2', WIKIBOT_TRUST_PROXY: 'true' },
+    ));
+
   void it('RateLimiter: counts per key in fixed windows, reports the seconds left, and 0 means no limit', () => {
     let now = 1_000_000;
     const limiter = new RateLimiter(2, 10_000, () => now);
