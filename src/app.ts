@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { registerOAuthRoutes } from './adapters/oauth/index.js';
@@ -68,9 +68,11 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
     if ('current_revision' in error.data) body.current_revision = error.data.current_revision;
     return reply.code(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'INVALID_INPUT', message: `No route ${request.method} ${request.url.split('?')[0]}.`, data: {} }),
-  );
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send({ error: 'INVALID_INPUT', message: `No route ${request.method} ${request.url.split('?')[0]}.`, data: {} });
+  app.setNotFoundHandler(noRoute);
+  // Unknown API addresses answer in the API's JSON shape, never with a web page for owner "api".
+  app.all('/api/*', noRoute);
 
   registerRateLimit(app, services);
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));

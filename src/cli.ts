@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { cliActor } from './auth/actor.js';
+import { rotateSigningKey } from './auth/oauth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isWikiError } from './errors.js';
 import { JobWorker } from './jobs/index.js';
@@ -26,6 +27,8 @@ Commands:
                [--expires 30d|12h|never|<date>] [--name <n>]
                                       prints the token once; only its hash is stored
   reindex [<owner>/<slug>]            rebuild the index of one wiki, or of all
+  keys rotate                         new OAuth signing key; the old one keeps verifying its tokens until they
+                                      expire (an hour); a running server switches within 30 s
 
 Every command accepts --data <dir> (default ./data, or WIKIBOT_DATA).`;
 
@@ -168,6 +171,12 @@ export async function main(argv: string[]): Promise<number> {
           console.log(`reindexed ${ref.owner}/${ref.slug}: ${r.pages} pages at ${r.commit?.slice(0, 7) ?? '(empty)'}`);
         }
       });
+      return 0;
+    }
+    case 'keys rotate': {
+      const r = await withServices(config, (s) => rotateSigningKey(s.meta));
+      const retired = r.retired.length > 0 ? `; retired ${r.retired.join(', ')} (still accepted until its tokens expire)` : '';
+      console.log(`signing key ${r.kid} is now current${retired}${r.deleted.length > 0 ? `; deleted ${r.deleted.join(', ')}` : ''}`);
       return 0;
     }
     default:

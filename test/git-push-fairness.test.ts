@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gitClient, makeGitTenant, remoteUrl } from '../src/adapters/git-http/git-test-support.js';
+import { WikiRuntime } from '../src/usecases/runtime.js';
 import { startServer, uniqueName } from './harness.js';
 
 void test('a push succeeds against 3 writers at ~10 writes/s each, and nothing is lost', { timeout: 60_000 }, async () => {
@@ -85,4 +86,28 @@ void test('a push succeeds against 3 writers at ~10 writes/s each, and nothing i
     client.close();
     await h.close();
   }
+});
+
+void test('a push reservation holds writes back until released, and never longer than its bound', async () => {
+  const runtime = new WikiRuntime();
+  // The reservation's timer does not keep a process alive (a server does); this test must.
+  const alive = setInterval(() => undefined, 1000);
+  const waited = async () => {
+    const started = performance.now();
+    await runtime.pushesSettled();
+    return performance.now() - started;
+  };
+  assert.ok((await waited()) < 5);
+  runtime.reservePush(150);
+  const bounded = await waited();
+  assert.ok(bounded >= 140 && bounded < 400, `waited ${bounded} ms`);
+  runtime.reservePush(5000);
+  runtime.reservePush(5000);
+  const both = waited();
+  runtime.releasePush();
+  setTimeout(() => runtime.releasePush(), 50);
+  const released = await both;
+  assert.ok(released >= 40 && released < 1000, `waited ${released} ms`);
+  assert.ok((await waited()) < 5);
+  clearInterval(alive);
 });

@@ -241,6 +241,7 @@ void describe('external sync', () => {
         [{ url: 'http://127.0.0.1:1/x.git' }, /only https URLs are allowed/],
         [{ url: 'https://127.0.0.1/x.git' }, /resolves to a loopback/],
         [{ url: '/srv/git/x.git' }, /local paths are not allowed/],
+        [{ url: join(h.dataDir, 'repos', stranger.owner, 'notes.git') }, /inside the server's data directory/],
         [{ url: 'https://u:p@example.com/x.git' }, /URLs with credentials are not accepted/],
         [{}, /"url"/],
         [{ url: 'https://example.com/x.git', token: 'a\nb' }, /token is malformed/],

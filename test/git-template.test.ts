@@ -84,6 +84,10 @@ void describe('wikis from a git template', () => {
     await client.ok(['commit', '-q', '-m', 'template'], { cwd: src });
     await assert.rejects(createWikiFromTemplate(h.services, cliActor(null), { owner, slug: 'local', template: src }, {}), /local paths are not allowed/);
     await nothingCreated(owner, 'local');
+    // Another wiki's repository is never a template, even with local paths allowed.
+    const otherRepo = join(h.dataDir, 'repos', owner.replace(/.$/, ''), '..', 'x.git');
+    await assert.rejects(createWikiFromTemplate(h.services, cliActor(null), { owner, slug: 'local', template: otherRepo }, { allowLocalPaths: true }), /inside the server's data directory/);
+    await nothingCreated(owner, 'local');
     await createWikiFromTemplate(h.services, cliActor(null), { owner, slug: 'local', name: 'Local', template: src }, { allowLocalPaths: true });
     const files = await client.ok(['ls-tree', '-r', '--name-only', 'main'], { cwd: join(h.dataDir, 'repos', owner, 'local.git') });
     assert.deepEqual(files.split('\n'), ['Home.md']);

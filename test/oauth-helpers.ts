@@ -3,6 +3,7 @@
  * authorization redirect with fetch, fills in the sign-in and consent forms, and keeps the cookies), users with
  * passwords, and wikis.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -176,4 +177,92 @@ export async function connectWithTokens(url: string, provider: OAuthClientProvid
     },
     close: () => client.close(),
   };
+}
+
+export interface RegisteredClient {
+  client_id: string;
+  redirect_uris: string[];
+}
+
+/** Registers a public client (RFC 7591) and returns the server's answer. */
+export async function registerClient(h: TestServer, metadata: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${h.url}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'Test client',
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...metadata,
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  scope: string;
+  client_id: string;
+  browser: FakeBrowser;
+}
+
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** The authorization URL of a code flow with PKCE S256 for `resource`. */
+export function authorizationUrl(h: TestServer, clientId: string, challenge: string, resource: string, scope = 'wiki:read wiki:write'): string {
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: REDIRECT_URL,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'st4te',
+    scope,
+    resource,
+  });
+  return `${h.url}/oauth/authorize?${q.toString()}`;
+}
+
+/** Token endpoint call with a form body. */
+export async function tokenRequest(h: TestServer, params: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${h.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Registration, authorization (sign-in + consent by `choices`) and the code exchange, without the SDK. */
+export async function obtainTokens(h: TestServer, resourcePath: string, choices: BrowserChoices): Promise<Tokens> {
+  const reg = await registerClient(h);
+  const clientId = String(reg.body.client_id);
+  const { verifier, challenge } = pkce();
+  const resource = `${h.url}${resourcePath}`;
+  const browser = new FakeBrowser();
+  const back = await browser.authorize(authorizationUrl(h, clientId, challenge, resource), REDIRECT_URL, choices);
+  const code = back.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${back.toString()}`);
+  const res = await tokenRequest(h, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URL, client_id: clientId, code_verifier: verifier, resource });
+  if (res.status !== 200) throw new Error(`token request failed: ${JSON.stringify(res.body)}`);
+  return { ...(res.body as { access_token: string; refresh_token: string; scope: string }), client_id: clientId, browser };
+}
+
+/** The decoded payload and header of a JWT (no verification). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h!, 'base64url').toString()) as Record<string, unknown>,
+    payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>,
+  };
+}
+
+/** A raw JSON-RPC call to an MCP endpoint: status, WWW-Authenticate and body. */
+export async function rawMcp(url: string, token: string | null, method: string, params: Record<string, unknown> = {}): Promise<{ status: number; challenge: string | null; body: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), body: await res.text() };
 }

@@ -18,7 +18,7 @@ import type { JobStore, SyncLink, SyncOutcome } from '../jobs/job-store.js';
 import { jobStoreFor } from '../jobs/sqlite-job-store.js';
 import type { Wiki } from '../meta/meta-store.js';
 import { beginPush, MAIN_REF, type PushedObjects } from './git-push.js';
-import { cloneSource, remoteUrlOptions, runLimited, type CloneSource } from './git-template.js';
+import { cloneSource, refuseDataDirPath, remoteUrlOptions, runLimited, type CloneSource } from './git-template.js';
 import type { Services } from './services.js';
 import { openWiki, type WikiRef } from './wiki-access.js';
 
@@ -130,6 +130,7 @@ export async function linkSync(services: Services, actor: Actor, ref: WikiRef, i
   }
   const token = input.token ?? '';
   if (token.length > 4096 || /[\r\n]/.test(token)) throw new WikiError('INVALID_INPUT', 'The token is malformed (one line, at most 4096 characters).', { field: 'token' });
+  refuseDataDirPath(input.url, services.config, 'Sync remote');
   // Last: it resolves the host.
   await cloneSource(input.url, remoteUrlOptions(services.config), 'Sync remote');
   const link = await store.putSyncLink({
@@ -219,6 +220,7 @@ async function exchange(services: Services, link: SyncLink): Promise<Result> {
   }
   const token = link.secret === null ? null : openSecret(services.config.secretKey, link.secret);
   const options = remoteUrlOptions(services.config);
+  refuseDataDirPath(link.url, services.config, 'Sync remote');
   const source = await cloneSource(link.url, options, 'Sync remote');
   const repo = services.repos.open(wiki.owner, wiki.slug);
   const scratch = mkdtempSync(join(tmpdir(), 'wikibot-sync-'));

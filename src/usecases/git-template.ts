@@ -8,10 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, type Dirent } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, type Dirent } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Actor } from '../auth/actor.js';
 import { WikiError } from '../errors.js';
 import { gitEnv } from '../git/git-process.js';
@@ -34,6 +34,30 @@ export interface TemplateOptions {
   maxBytes?: number;
   /** Longest clone, in milliseconds (default 60 s). */
   timeoutMs?: number;
+}
+
+/**
+ * Refuses a local path inside the data directory (even through a symbolic link): with local paths allowed, it would
+ * otherwise read another wiki's repository, whoever owns it.
+ */
+export function refuseDataDirPath(raw: string, config: Config, what = 'Template'): void {
+  if (typeof raw !== 'string' || !isAbsolute(raw)) return;
+  let real = resolve(raw);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // Missing: git will say so.
+  }
+  let data = resolve(config.dataDir);
+  try {
+    data = realpathSync(data);
+  } catch {
+    // Not created yet.
+  }
+  const rel = relative(data, real);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new WikiError('INVALID_INPUT', `${what} ${JSON.stringify(raw)} cannot be used: it is inside the server's data directory.`, { url: raw });
+  }
 }
 
 /** The operator's settings for URLs given by users (templates and sync remotes). */
@@ -203,6 +227,7 @@ export async function createWikiFromTemplate(
       reason: 'tier',
     });
   }
+  refuseDataDirPath(input.template, services.config);
   const raw = await fetchTemplate(input.template, options);
   const name = input.name?.trim() || input.slug;
   const purpose = input.purpose?.trim() || `A research wiki about ${name}.`;

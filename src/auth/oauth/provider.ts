@@ -5,7 +5,8 @@
  * lifetime, revocation. Sign-in and consent are Wikibot's own pages (src/adapters/oauth), reached by `interactions.url`.
  */
 import type { JWK } from 'jose';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Services } from '../../usecases/services.js';
 import { MetaStoreAdapter } from './adapter.js';
 import { findWikiSelection } from './grants.js';
@@ -55,7 +56,12 @@ export interface ProviderOptions {
   cookieSecrets: string[];
 }
 
-export function buildProvider(services: Services, { issuer, keys, cookieSecrets }: ProviderOptions): Provider {
+/**
+ * Builds the provider. oidc-provider is loaded on first use, not at start-up: CLI commands never load it, and its
+ * notice that it prefers Node.js 22 appears once, in the server.
+ */
+export async function buildProvider(services: Services, { issuer, keys, cookieSecrets }: ProviderOptions): Promise<Provider> {
+  const { default: OidcProvider, errors } = await import('oidc-provider');
   const { meta } = services;
   const configuration: Configuration = {
     adapter: (name: string) => new MetaStoreAdapter(meta, name),
@@ -152,7 +158,7 @@ export function buildProvider(services: Services, { issuer, keys, cookieSecrets 
       return Promise.resolve();
     },
   };
-  const provider = new Provider(issuer, configuration);
+  const provider = new OidcProvider(issuer, configuration);
   // Behind a TLS reverse proxy: trust X-Forwarded-Proto so redirects and cookies use https.
   provider.proxy = true;
   return provider;

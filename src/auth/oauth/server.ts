@@ -15,6 +15,7 @@ import { GRANT_CLAIM, tokenScopeOf, WIKIS_CLAIM } from './scopes.js';
 /** Keys are re-read at most this often, or sooner when a token names an unknown `kid` (see KID_MISS_RELOAD_MS). */
 const KEYS_REFRESH_MS = 30_000;
 const KID_MISS_RELOAD_MS = 2_000;
+const PURGE_INTERVAL_MS = 3_600_000;
 
 const looksLikeJwt = (token: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 
@@ -22,7 +23,8 @@ export class OAuthServer {
   private keys: SigningKeys | null = null;
   private keysLoadedAt = 0;
   private loading: Promise<SigningKeys> | null = null;
-  private readonly providers = new Map<string, { provider: Provider; kids: string }>();
+  private readonly providers = new Map<string, { provider: Promise<Provider>; kids: string }>();
+  private purgedAt = 0;
 
   constructor(private readonly services: Services) {}
 
@@ -49,10 +51,21 @@ export class OAuthServer {
     const keys = await this.signingKeys();
     const kids = keys.keys.map((k) => k.kid).join(' ');
     const known = this.providers.get(issuer);
-    if (known && known.kids === kids) return known.provider;
+    if (known && known.kids === kids) {
+      this.purgeNow();
+      return known.provider;
+    }
     const provider = buildProvider(this.services, { issuer, keys: keys.keys, cookieSecrets: keys.cookieSecrets });
     this.providers.set(issuer, { provider, kids });
+    this.purgeNow();
     return provider;
+  }
+
+  /** Deletes expired codes, tokens, sessions and grants, at most once an hour (when a provider is built or used). */
+  private purgeNow(): void {
+    if (Date.now() - this.purgedAt < PURGE_INTERVAL_MS) return;
+    this.purgedAt = Date.now();
+    this.services.meta.purgeOAuthRecords(new Date().toISOString()).catch((err: unknown) => this.services.log.warn({ err }, 'purging expired OAuth records failed'));
   }
 
   /** Verifies a JWT of ours, reloading the keys once if it names a key this process has not seen yet. */
