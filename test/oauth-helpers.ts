@@ -230,7 +230,7 @@ export function authorizationUrl(h: TestServer, clientId: string, challenge: str
 }
 
 /** Token endpoint call with a form body. */
-export async function tokenRequest(h: TestServer, params: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function tokenRequest(h: Pick<TestServer, 'url'>, params: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${h.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

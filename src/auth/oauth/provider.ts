@@ -87,6 +87,9 @@ export async function buildProvider(services: Services, { issuer, keys, cookieSe
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientDefaults: {
+      // Native unless a client says otherwise: https redirects (claude.ai), custom schemes (cursor://) and
+      // loopback http on any port (local clients) are accepted, plain http elsewhere is not (OAuth 2.1).
+      application_type: 'native',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',

@@ -1,0 +1,177 @@
+/**
+ * The authorization server's doors one by one: dynamic registration (which redirect URIs, which clients), the
+ * authorization request (PKCE S256 required, resource indicators checked), the sign-in and consent pages (CSRF,
+ * wrong passwords, bad choices, cancel — each leaves nothing behind), and connected apps (list, revoke).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as uc from '../src/usecases/index.js';
+import { startServer, type TestServer } from './harness.js';
+import { authorizationUrl, FakeBrowser, makeUser, obtainTokens, pkce, rawMcp, REDIRECT_URL, registerClient } from './oauth-helpers.js';
+
+void describe('OAuth registration, authorization requests, pages and connected apps', () => {
+  let h: TestServer;
+  before(async () => {
+    h = await startServer();
+    await makeUser(h, 'alice', ['notes', 'other']);
+    await makeUser(h, 'bob', ['notes']);
+  });
+  after(() => h.close());
+
+  void it('registers public clients with the redirect URIs MCP clients use', async () => {
+    for (const uri of [
+      'https://claude.ai/api/mcp/auth_callback',
+      'https://chatgpt.com/connector_platform_oauth_redirect',
+      'cursor://anysphere.cursor-retrieval/oauth/user-wikibot/callback',
+      'http://127.0.0.1:33418/callback',
+      'http://localhost:6274/oauth/callback',
+    ]) {
+      const res = await registerClient(h, { redirect_uris: [uri], client_name: `client for ${uri}` });
+      assert.equal(res.status, 201, `${uri}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.token_endpoint_auth_method, 'none');
+      assert.deepEqual(res.body.redirect_uris, [uri]);
+      assert.equal(typeof res.body.client_id, 'string');
+      assert.equal(res.body.client_secret, undefined, 'public clients get no secret');
+    }
+  });
+
+  void it('refuses registrations without redirect URIs or with dangerous ones', async () => {
+    for (const [metadata, error] of [
+      [{ redirect_uris: [] }, /invalid_redirect_uri|invalid_client_metadata/],
+      [{ redirect_uris: ['javascript:alert(1)'] }, /invalid_redirect_uri|invalid_client_metadata/],
+      [{ redirect_uris: ['https://claude.ai/cb#fragment'] }, /invalid_redirect_uri|invalid_client_metadata/],
+      [{ redirect_uris: ['http://evil.example/cb'] }, /invalid_redirect_uri/],
+      [{ response_types: ['token'] }, /invalid_client_metadata/],
+    ] as const) {
+      const res = await registerClient(h, metadata);
+      assert.equal(res.status, 400, JSON.stringify(metadata));
+      assert.match(String(res.body.error), error);
+    }
+  });
+
+  void it('requires PKCE with S256 and a resource that is one of our MCP endpoints', async () => {
+    const clientId = String((await registerClient(h)).body.client_id);
+    const { challenge } = pkce();
+    const base = new URL(authorizationUrl(h, clientId, challenge, `${h.url}/mcp`));
+    const variants: Array<[string, (u: URL) => void, RegExp]> = [
+      ['no code_challenge', (u) => u.searchParams.delete('code_challenge'), /invalid_request/],
+      ['plain method', (u) => u.searchParams.set('code_challenge_method', 'plain'), /invalid_request/],
+      ['foreign resource', (u) => u.searchParams.set('resource', 'https://evil.example/mcp'), /invalid_target/],
+      ['missing wiki', (u) => u.searchParams.set('resource', `${h.url}/alice/nowiki/mcp`), /invalid_target/],
+      ['not an MCP path', (u) => u.searchParams.set('resource', `${h.url}/api/v1`), /invalid_target/],
+    ];
+    for (const [what, change, error] of variants) {
+      const url = new URL(base);
+      change(url);
+      const res = await fetch(url, { redirect: 'manual' });
+      const location = res.headers.get('location') ?? '';
+      assert.ok(res.status === 303 || res.status === 302 || res.status === 400, `${what}: ${res.status}`);
+      const where = location ? new URL(location, h.url) : null;
+      const text = where ? where.searchParams.get('error') ?? '' : await res.text();
+      assert.match(text, error, what);
+      assert.ok(!where || !where.pathname.startsWith('/oauth/interaction'), `${what}: no sign-in page is shown`);
+    }
+  });
+
+  void it('sign-in: a wrong password shows the form again, a missing CSRF token or a foreign Origin is refused', async () => {
+    const clientId = String((await registerClient(h, { client_name: 'Claude' })).body.client_id);
+    const browser = new FakeBrowser();
+    const start = await browser.fetch(authorizationUrl(h, clientId, pkce().challenge, `${h.url}/mcp`));
+    assert.equal(start.status, 303);
+    const pageUrl = new URL(start.headers.get('location')!, h.url).toString();
+    const page = await browser.fetch(pageUrl);
+    const html = await page.text();
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.match(html, /Claude/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const action = `${pageUrl}/login`;
+
+    const wrong = await browser.fetch(action, { method: 'POST', form: new URLSearchParams({ csrf, login: 'alice', password: 'wrong password!' }) });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /The username or password is wrong/);
+
+    const csrf2 = /name="csrf" value="([^"]+)"/.exec(await (await browser.fetch(pageUrl)).text())![1]!;
+    const noCsrf = await browser.fetch(action, { method: 'POST', form: new URLSearchParams({ login: 'alice', password: 'correct horse battery staple' }) });
+    assert.equal(noCsrf.status, 403);
+    const foreign = await browser.fetch(action, { method: 'POST', form: new URLSearchParams({ csrf: csrf2, login: 'alice', password: 'correct horse battery staple' }), headers: { origin: 'https://evil.example' } });
+    assert.equal(foreign.status, 403);
+    // Another browser (no interaction cookie) cannot use the page either.
+    const stranger = await new FakeBrowser().fetch(action, { method: 'POST', form: new URLSearchParams({ csrf: csrf2, login: 'alice', password: 'x' }) });
+    assert.equal(stranger.status, 400);
+    // None of it signed anyone in: the page still asks for a password.
+    assert.match(await (await browser.fetch(pageUrl)).text(), /name="password"/);
+  });
+
+  void it('consent: no wiki, another tenant\'s wiki or no access level is refused; cancel returns access_denied', async () => {
+    const alice = (await h.services.meta.getUserByUsername('alice'))!;
+    const grantsBefore = (await h.services.meta.listOAuthRecords('Grant', String(alice.id))).length;
+    const clientId = String((await registerClient(h)).body.client_id);
+    const browser = new FakeBrowser();
+    const start = await browser.fetch(authorizationUrl(h, clientId, pkce().challenge, `${h.url}/mcp`));
+    const loginUrl = new URL(start.headers.get('location')!, h.url).toString();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await browser.fetch(loginUrl)).text())![1]!;
+    let res = await browser.fetch(`${loginUrl}/login`, { method: 'POST', form: new URLSearchParams({ csrf, login: 'alice', password: 'correct horse battery staple' }) });
+    // Follow to the consent page.
+    while (res.status === 303) res = await browser.fetch(new URL(res.headers.get('location')!, h.url).toString());
+    const consentUrl = res.url || browser.visited.at(-1)!.url;
+    const html = await res.text();
+    assert.match(html, /alice\/notes/);
+    assert.match(html, /alice\/other/);
+    assert.doesNotMatch(html, /bob\/notes/);
+    const token = () => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const post = (form: Record<string, string | string[]>) => {
+      const f = new URLSearchParams();
+      for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) f.append(k, one);
+      return browser.fetch(`${consentUrl}/consent`, { method: 'POST', form: f });
+    };
+    const csrfOf = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)![1]!;
+    const none = await post({ csrf: token(), access: 'write' });
+    assert.equal(none.status, 400);
+    const noneText = await none.text();
+    assert.match(noneText, /Choose at least one wiki/);
+    const foreign = await post({ csrf: csrfOf(noneText), wiki: ['alice/notes', 'bob/notes'], access: 'write' });
+    assert.equal(foreign.status, 400);
+    const foreignText = await foreign.text();
+    assert.match(foreignText, /Choose among the wikis listed/);
+    const noAccess = await post({ csrf: csrfOf(foreignText), wiki: 'alice/notes', access: 'admin' });
+    assert.equal(noAccess.status, 400);
+    const cancel = await browser.fetch(`${consentUrl}/abort`, { method: 'POST', form: new URLSearchParams({ csrf: csrfOf(await noAccess.text()) }) });
+    let loc = cancel.headers.get('location');
+    let hops = 0;
+    while (loc && !loc.startsWith(REDIRECT_URL) && hops++ < 5) loc = (await browser.fetch(new URL(loc, h.url).toString())).headers.get('location');
+    assert.ok(loc?.startsWith(REDIRECT_URL), `cancel goes back to the client: ${loc}`);
+    assert.equal(new URL(loc!).searchParams.get('error'), 'access_denied');
+    assert.equal((await h.services.meta.listOAuthRecords('Grant', String(alice.id))).length, grantsBefore, 'no grant was made');
+  });
+
+  void it('connected apps: lists the clients with access, revoking one stops its tokens at once', async () => {
+    await makeUser(h, 'erin', ['notes', 'more']);
+    const t = await obtainTokens(h, '/mcp', { login: 'erin', wikis: ['erin/more'], access: 'read' });
+    const pat = (await uc.createToken(h.services, { username: 'erin', scope: 'write' })).token;
+    const list = await h.request('GET', '/api/v1/me/connected-apps', { token: pat });
+    assert.equal(list.status, 200);
+    const apps = (list.json as unknown as { connected_apps: Array<Record<string, unknown>> }).connected_apps;
+    assert.equal(apps.length, 1);
+    assert.equal(apps[0]!.client_id, t.client_id);
+    assert.equal(apps[0]!.client_name, 'Test client');
+    assert.deepEqual(apps[0]!.wikis, ['erin/more']);
+    assert.equal(apps[0]!.scope, 'read');
+    assert.deepEqual(apps[0]!.resources, [`${h.url}/mcp`]);
+
+    // Bad requests change nothing.
+    assert.equal((await h.request('GET', '/api/v1/me/connected-apps')).status, 401);
+    const limited = (await uc.createToken(h.services, { username: 'erin', wiki: 'erin/notes', scope: 'write' })).token;
+    assert.equal((await h.request('DELETE', `/api/v1/me/connected-apps/${encodeURIComponent(t.client_id)}`, { token: limited })).status, 403);
+    assert.equal((await h.request('DELETE', '/api/v1/me/connected-apps/no-such-client', { token: pat })).status, 404);
+    assert.equal((await h.request('DELETE', `/api/v1/me/connected-apps/${encodeURIComponent(t.client_id)}`, { token: t.access_token })).status, 401);
+    assert.equal((await rawMcp(`${h.url}/mcp`, t.access_token, 'tools/list')).status, 200);
+
+    const del = await h.request('DELETE', `/api/v1/me/connected-apps/${encodeURIComponent(t.client_id)}`, { token: pat });
+    assert.equal(del.status, 200);
+    assert.equal((await rawMcp(`${h.url}/mcp`, t.access_token, 'tools/list')).status, 401);
+    const after = await h.request('GET', '/api/v1/me/connected-apps', { token: pat });
+    assert.deepEqual((after.json as unknown as { connected_apps: unknown[] }).connected_apps, []);
+  });
+});
