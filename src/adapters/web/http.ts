@@ -94,12 +94,16 @@ export function cookie(services: Services, name: string, value: string, maxAgeSe
   return parts.join('; ');
 }
 
-/** Sets the headers every HTML answer carries. */
-export function securityHeaders(reply: FastifyReply): FastifyReply {
+/**
+ * Sets the headers every HTML answer carries. `styleNonce` lets the editor add its own style elements (CodeMirror
+ * writes its theme at run time); scripts are only ever our own files.
+ */
+export function securityHeaders(reply: FastifyReply, styleNonce: string | null = null): FastifyReply {
+  const style = styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'";
   return reply
     .header(
       'content-security-policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+      `default-src 'self'; script-src 'self'; ${style}; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'`,
     )
     .header('x-content-type-options', 'nosniff')
     .header('x-frame-options', 'SAMEORIGIN')

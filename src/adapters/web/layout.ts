@@ -27,6 +27,8 @@ export interface LayoutInput {
   /** Extra scripts (the editor bundle on edit pages only). */
   scripts?: string[];
   search?: string;
+  /** Nonce the editor's run-time styles carry (allowed by this response's CSP). */
+  styleNonce?: string;
 }
 
 export function layout(input: LayoutInput): string {
@@ -40,6 +42,7 @@ export function layout(input: LayoutInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="csrf-token" content="${input.csrf}">
+${input.styleNonce ? html`<meta name="style-nonce" content="${input.styleNonce}">` : ''}
 <title>${input.title}${wiki ? ` · ${wiki.name}` : ''} · Wikibot</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">
 <script src="${assetUrl('app.js')}"></script>

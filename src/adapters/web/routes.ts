@@ -4,6 +4,7 @@
  * `/-/signin`. Translates requests into use cases and results into views, nothing more: every permission decision
  * comes from the use cases (and `can` for showing buttons).
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../auth/actor.js';
 import { can } from '../../auth/policy.js';
@@ -156,7 +157,8 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
 }
 
 function sendHtml(reply: FastifyReply, ctx: WebContext | null, status: number, title: string, body: Html, wiki: WikiFrame | null, scripts?: string[]) {
-  securityHeaders(reply).code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+  const styleNonce = scripts?.length ? randomBytes(16).toString('base64url') : null;
+  securityHeaders(reply, styleNonce).code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
   if (ctx?.newCsrfCookie) reply.header('set-cookie', `${CSRF_COOKIE}=${ctx.newCsrfCookie}; Path=/; HttpOnly; SameSite=Lax`);
   const user = ctx?.actor.user ?? null;
   return reply.send(
@@ -168,6 +170,7 @@ function sendHtml(reply: FastifyReply, ctx: WebContext | null, status: number, t
       csrf: ctx?.csrf ?? '',
       here: ctx?.here ?? '/',
       ...(scripts ? { scripts } : {}),
+      ...(styleNonce ? { styleNonce } : {}),
     }),
   );
 }
