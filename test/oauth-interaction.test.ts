@@ -175,3 +175,23 @@ void describe('OAuth registration, authorization requests, pages and connected a
     assert.deepEqual((after.json as unknown as { connected_apps: unknown[] }).connected_apps, []);
   });
 });
+
+void describe('OAuth behind a reverse proxy (WIKIBOT_BASE_URL)', () => {
+  void it('announces the configured public address, whatever Host or X-Forwarded-* headers say', async () => {
+    const h = await startServer({ env: { WIKIBOT_BASE_URL: 'https://wiki.example.test' } });
+    try {
+      const res = await fetch(`${h.url}/.well-known/oauth-authorization-server`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' } });
+      const as = (await res.json()) as Record<string, unknown>;
+      assert.equal(as.issuer, 'https://wiki.example.test');
+      assert.equal(as.token_endpoint, 'https://wiki.example.test/oauth/token');
+      assert.equal(as.authorization_endpoint, 'https://wiki.example.test/oauth/authorize');
+      const prm = (await (await fetch(`${h.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+      assert.equal(prm.resource, 'https://wiki.example.test/mcp');
+      assert.deepEqual(prm.authorization_servers, ['https://wiki.example.test']);
+      const challenge = (await rawMcp(`${h.url}/mcp`, null, 'tools/list')).challenge;
+      assert.match(challenge ?? '', /resource_metadata="https:\/\/wiki\.example\.test\/\.well-known\/oauth-protected-resource\/mcp"/);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -51,6 +51,19 @@ function cookieOf(request: FastifyRequest, name: string): string | null {
   return null;
 }
 
+/**
+ * oidc-provider builds its endpoint URLs from the request's host and protocol. Pin both to the issuer (the configured
+ * public address), so that neither a proxy's nor a client's headers can change the URLs it announces or the
+ * `Secure` flag of its cookies.
+ */
+function pinToIssuer(raw: FastifyRequest['raw'], issuer: string): void {
+  const url = new URL(issuer);
+  raw.headers.host = url.host;
+  raw.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
+  delete raw.headers['x-forwarded-host'];
+  delete raw.headers.forwarded;
+}
+
 const sameString = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export function registerOAuthRoutes(app: FastifyInstance, services: Services): void {
@@ -60,7 +73,9 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
     reply.hijack();
     const raw = request.raw;
     try {
-      const provider = await oauth.provider(issuerFor(services, request));
+      const issuer = issuerFor(services, request);
+      const provider = await oauth.provider(issuer);
+      pinToIssuer(raw, issuer);
       const url = new URL(raw.url ?? '/', 'http://localhost');
       // RFC 8414 discovery is the same document as OpenID discovery.
       if (url.pathname === '/.well-known/oauth-authorization-server') url.pathname = '/.well-known/openid-configuration';
@@ -176,6 +191,7 @@ function registerInteractionRoutes(app: FastifyInstance, services: Services): vo
   const interaction = async (request: FastifyRequest, reply: FastifyReply): Promise<{ provider: Provider; details: Details; issuer: string } | null> => {
     const issuer = issuerFor(services, request);
     const provider = await oauth.provider(issuer);
+    pinToIssuer(request.raw, issuer);
     try {
       const details = await provider.interactionDetails(request.raw, reply.raw);
       if (details.uid !== (request.params as { uid: string }).uid) throw new Error('uid mismatch');

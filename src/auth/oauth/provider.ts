@@ -162,7 +162,8 @@ export async function buildProvider(services: Services, { issuer, keys, cookieSe
     },
   };
   const provider = new OidcProvider(issuer, configuration);
-  // Behind a TLS reverse proxy: trust X-Forwarded-Proto so redirects and cookies use https.
+  // The adapter pins Host and X-Forwarded-Proto to the issuer on every request it hands over (pinToIssuer), so the
+  // provider may read them: redirects, announced URLs and Secure cookies follow the configured public address.
   provider.proxy = true;
   return provider;
 }
