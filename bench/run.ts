@@ -18,6 +18,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: 'git remote: clone/fetch vs git http-backend, push of 100 commits until indexed, concurrent clones',
     load: () => import('./git.js'),
   },
+  web: {
+    description: 'web wiki server time: page view, editor, history, diff, blame, search, changes, index; HTML/JS bytes',
+    load: () => import('./web.js'),
+  },
   mcp: {
     description: 'MCP tools over the SDK client: read/write/edit/search/list/history medians; 32 concurrent clients',
     load: () => import('./mcp.js'),
