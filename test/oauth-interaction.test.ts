@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { oauthServerOf } from '../src/auth/oauth/server.js';
 import * as uc from '../src/usecases/index.js';
 import { startServer, type TestServer } from './harness.js';
-import { authorizationUrl, FakeBrowser, makeUser, obtainTokens, pkce, rawMcp, REDIRECT_URL, registerClient } from './oauth-helpers.js';
+import { authorizationUrl, FakeBrowser, makeUser, obtainTokens, pkce, rawMcp, REDIRECT_URL, registerClient, tokenRequest } from './oauth-helpers.js';
 
 void describe('OAuth registration, authorization requests, pages and connected apps', () => {
   let h: TestServer;
@@ -190,6 +191,40 @@ void describe('OAuth behind a reverse proxy (WIKIBOT_BASE_URL)', () => {
       assert.deepEqual(prm.authorization_servers, ['https://wiki.example.test']);
       const challenge = (await rawMcp(`${h.url}/mcp`, null, 'tools/list')).challenge;
       assert.match(challenge ?? '', /resource_metadata="https:\/\/wiki\.example\.test\/\.well-known\/oauth-protected-resource\/mcp"/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+void describe('OAuth client ID metadata documents', () => {
+  void it('a client identified by an https URL needs no registration: its document is fetched and honoured', async () => {
+    const h = await startServer();
+    try {
+      await makeUser(h, 'frank');
+      const clientId = 'https://app.example.test/oauth/client.json';
+      const fetched: string[] = [];
+      oauthServerOf(h.services).clientMetadataFetch = (url) => {
+        fetched.push(String(url));
+        const doc = { client_id: clientId, client_name: 'Metadata App', redirect_uris: [REDIRECT_URL], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+        return Promise.resolve(new Response(JSON.stringify(doc), { status: 200, headers: { 'content-type': 'application/json' } }));
+      };
+      const { verifier, challenge } = pkce();
+      const browser = new FakeBrowser();
+      const page = await browser.fetch(new URL((await browser.fetch(authorizationUrl(h, clientId, challenge, `${h.url}/mcp`))).headers.get('location')!, h.url).toString());
+      assert.match(await page.text(), /Metadata App/);
+      const back = await browser.authorize(authorizationUrl(h, clientId, challenge, `${h.url}/mcp`), REDIRECT_URL, { login: 'frank', access: 'write' });
+      const code = back.searchParams.get('code')!;
+      const token = await tokenRequest(h, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URL, client_id: clientId, code_verifier: verifier, resource: `${h.url}/mcp` });
+      assert.equal(token.status, 200, JSON.stringify(token.body));
+      assert.equal((await rawMcp(`${h.url}/mcp`, token.body.access_token as string, 'tools/list')).status, 200);
+      assert.deepEqual([...new Set(fetched)], [clientId]);
+      // A document that names another client_id is refused, and no sign-in page is shown.
+      const impostor = 'https://impostor.example.test/client.json';
+      const refused = await browser.fetch(authorizationUrl(h, impostor, challenge, `${h.url}/mcp`));
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /invalid_client/);
+      assert.deepEqual([...new Set(fetched)], [clientId, impostor]);
     } finally {
       await h.close();
     }

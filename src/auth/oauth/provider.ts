@@ -54,13 +54,15 @@ export interface ProviderOptions {
   issuer: string;
   keys: JWK[];
   cookieSecrets: string[];
+  /** How client ID metadata documents are fetched (default: global fetch behind oidc-provider's SSRF guard). */
+  fetch?: typeof globalThis.fetch | undefined;
 }
 
 /**
  * Builds the provider. oidc-provider is loaded on first use, not at start-up: CLI commands never load it, and its
  * notice that it prefers Node.js 22 appears once, in the server.
  */
-export async function buildProvider(services: Services, { issuer, keys, cookieSecrets }: ProviderOptions): Promise<Provider> {
+export async function buildProvider(services: Services, { issuer, keys, cookieSecrets, fetch }: ProviderOptions): Promise<Provider> {
   const { default: OidcProvider, errors } = await import('oidc-provider');
   const { meta } = services;
   const configuration: Configuration = {
@@ -161,6 +163,7 @@ export async function buildProvider(services: Services, { issuer, keys, cookieSe
       return Promise.resolve();
     },
   };
+  if (fetch) configuration.fetch = fetch;
   const provider = new OidcProvider(issuer, configuration);
   // The adapter pins Host and X-Forwarded-Proto to the issuer on every request it hands over (pinToIssuer), so the
   // provider may read them: redirects, announced URLs and Secure cookies follow the configured public address.

@@ -26,6 +26,9 @@ export class OAuthServer {
   private readonly providers = new Map<string, { provider: Promise<Provider>; kids: string }>();
   private purgedAt = 0;
 
+  /** Replaces how client ID metadata documents are fetched (tests serve them without a network); set before use. */
+  clientMetadataFetch: typeof globalThis.fetch | undefined = undefined;
+
   constructor(private readonly services: Services) {}
 
   /** The signing keys, re-read from the store when older than `maxAgeMs`. */
@@ -55,7 +58,7 @@ export class OAuthServer {
       this.purgeNow();
       return known.provider;
     }
-    const provider = buildProvider(this.services, { issuer, keys: keys.keys, cookieSecrets: keys.cookieSecrets });
+    const provider = buildProvider(this.services, { issuer, keys: keys.keys, cookieSecrets: keys.cookieSecrets, fetch: this.clientMetadataFetch });
     this.providers.set(issuer, { provider, kids });
     this.purgeNow();
     return provider;
