@@ -205,7 +205,7 @@ void describe('OAuth client ID metadata documents', () => {
       const clientId = 'https://app.example.test/oauth/client.json';
       const fetched: string[] = [];
       oauthServerOf(h.services).clientMetadataFetch = (url) => {
-        fetched.push(String(url));
+        fetched.push(url instanceof Request ? url.url : url.toString());
         const doc = { client_id: clientId, client_name: 'Metadata App', redirect_uris: [REDIRECT_URL], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
         return Promise.resolve(new Response(JSON.stringify(doc), { status: 200, headers: { 'content-type': 'application/json' } }));
       };
