@@ -3,7 +3,7 @@
  * the page tree, landmarks for screen readers, and the stylesheet/script links. Pure functions of their input.
  */
 import { assetUrl } from './assets.js';
-import { html, type Html, type Renderable } from './html.js';
+import { escapeHtml, html, trusted, type Html, type Renderable } from './html.js';
 import { actionHref, pageHref } from './http.js';
 
 export interface WikiFrame {
@@ -105,8 +105,8 @@ interface TreeNode {
   children: Map<string, TreeNode>;
 }
 
-/** A nested list of pages by folder; folders that are also pages link to them. */
-export function pageTree(owner: string, slug: string, paths: readonly string[], current: string | null): Html {
+/** A nested list of pages by folder; folders that are also pages link to them. Marks nothing as current. */
+export function pageTree(owner: string, slug: string, paths: readonly string[]): Html {
   const root: TreeNode = { name: '', path: null, children: new Map() };
   for (const p of paths) {
     let node = root;
@@ -121,22 +121,34 @@ export function pageTree(owner: string, slug: string, paths: readonly string[], 
       node = child;
     });
   }
-  const currentKey = current?.toLowerCase() ?? null;
   const renderNode = (node: TreeNode, prefix: string): Html => {
     const items = [...node.children.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((child) => {
         const full = prefix ? `${prefix}/${child.name}` : child.name;
         const label = child.name.replace(/_/g, ' ');
-        const isCurrent = child.path !== null && child.path.toLowerCase() === currentKey;
-        const link = child.path
-          ? html`<a href="${pageHref(owner, slug, child.path)}"${isCurrent ? html` aria-current="page"` : ''}>${label}</a>`
-          : html`<span class="folder">${label}</span>`;
+        const link = child.path ? html`<a href="${pageHref(owner, slug, child.path)}">${label}</a>` : html`<span class="folder">${label}</span>`;
         if (child.children.size === 0) return html`<li>${link}</li>`;
-        const open = currentKey !== null && currentKey.startsWith(full.toLowerCase());
-        return html`<li><details${open ? html` open` : ''}><summary>${link}</summary>${renderNode(child, full)}</details></li>`;
+        return html`<li><details data-folder="${full.toLowerCase()}"><summary>${link}</summary>${renderNode(child, full)}</details></li>`;
       });
     return html`<ul>${items}</ul>`;
   };
   return renderNode(root, '');
+}
+
+/**
+ * The tree with `current` marked and its folders open. Works on the rendered markup, so that one tree rendered per
+ * wiki revision serves every page view.
+ */
+export function markCurrent(tree: Html, owner: string, slug: string, current: string | null): Html {
+  if (current === null) return tree;
+  let out = tree.value;
+  const href = `href="${escapeHtml(pageHref(owner, slug, current))}"`;
+  out = out.replace(`${href}>`, `${href} aria-current="page">`);
+  const parts = current.toLowerCase().split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const folder = `<details data-folder="${escapeHtml(parts.slice(0, i).join('/'))}">`;
+    out = out.replace(folder, folder.slice(0, -1) + ' open>');
+  }
+  return trusted(out);
 }

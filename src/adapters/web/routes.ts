@@ -15,7 +15,8 @@ import { getAsset } from './assets.js';
 import { WEB_STATUS } from './error-table.js';
 import { type Html } from './html.js';
 import { checkCsrf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
-import { layout, pageTree, type WikiFrame } from './layout.js';
+import { LRUCache } from 'lru-cache';
+import { layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
 import * as vw from './views-wiki.js';
 
@@ -198,7 +199,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     slug: pageRef.slug,
     name: pageRef.wikiName,
     canWrite,
-    tree: pageTree(pageRef.owner, pageRef.slug, await pagePaths(services, actor, ref), current),
+    tree: markCurrent(await cachedTree(services, actor, access.wiki.id, ref), pageRef.owner, pageRef.slug, current),
   });
   const show = async (status: number, title: string, body: Html, current: string | null = null, scripts?: string[]) =>
     sendHtml(reply, ctx, status, title, body, await frame(current), scripts);
@@ -389,7 +390,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     case 'GET index': {
       const list = await uc.listPages(services, actor, { ...ref, limit: 10_000, ...opt('category', q.category) });
       const pages = list.pages.map((p) => ({ path: p.path, title: p.title, category: p.category }));
-      const tree = pageTree(ref.owner, ref.slug, pages.map((p) => p.path), null);
+      const tree = pageTree(ref.owner, ref.slug, pages.map((p) => p.path));
       return show(200, 'Page index', vw.indexView(pageRef, pages, tree, q.category ?? null));
     }
     case 'GET search': {
@@ -420,6 +421,19 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     }
   }
   throw new WikiError('INVALID_INPUT', `There is no ${request.method} action "${target.action}" here.`);
+}
+
+/** Sidebar trees by wiki id, with the commit they were built at: the page list only changes with a new commit. */
+const trees = new LRUCache<number, { head: string; paths: string[]; tree: Html }>({ max: 256 });
+
+async function cachedTree(services: Services, actor: Actor, wikiId: number, ref: WikiRef): Promise<Html> {
+  const head = (await uc.recentChanges(services, actor, { ...ref, limit: 1 }))[0]?.oid ?? '';
+  const hit = trees.get(wikiId);
+  if (hit && hit.head === head) return hit.tree;
+  const paths = await pagePaths(services, actor, ref);
+  const tree = pageTree(ref.owner, ref.slug, paths);
+  trees.set(wikiId, { head, paths, tree });
+  return tree;
 }
 
 async function pagePaths(services: Services, actor: Actor, ref: WikiRef): Promise<string[]> {
