@@ -81,6 +81,22 @@ void describe('sign-in, sessions and security headers', () => {
     assert.equal(t.head(), head);
   });
 
+  void it('lists the user’s sessions and signs out another browser', async () => {
+    const t = await tenant();
+    const laptop = await signedIn(h, t.name);
+    const list = await t.client.get('/-/sessions');
+    assert.equal((list.text.match(/name="revoke" value="\d+"/g) ?? []).length, 2);
+    assert.match(list.text, /\(this browser\)/);
+    // The row of the other browser: its first cell has no "(this browser)" marker inside.
+    const laptopId = /<tr><td>[^<]*<\/td>[\s\S]*?name="revoke" value="(\d+)"/.exec(list.text)![1]!;
+    const res = await t.client.post('/-/sessions', { revoke: laptopId });
+    assert.equal(res.status, 303);
+    assert.equal((await laptop.get(`${t.base}/Home`)).status, 404, 'the revoked browser is signed out');
+    assert.equal((await t.client.get(`${t.base}/Home`)).status, 200);
+    const bad = await t.client.post('/-/sessions', { revoke: '999999' });
+    assert.equal(bad.status, 400);
+  });
+
   void it('marks the cookie Secure behind https', async () => {
     const hs = await startServer({ env: { WIKIBOT_BASE_URL: 'https://wiki.example' } });
     try {
@@ -103,6 +119,10 @@ void describe('permissions', () => {
     const stranger = await signedIn(h, uniqueName('stranger'));
     assert.equal((await stranger.get(`${t.base}/Notes`)).status, 404);
     assert.equal((await stranger.get(`${t.base}/-/history/Notes`)).status, 404);
+    const before = t.head();
+    assert.equal((await stranger.post(`${t.base}/-/edit/Notes`, { content: 'taken over' })).status, 404);
+    assert.equal((await stranger.post(`${t.base}/-/revert`, { commit: before ?? '' })).status, 404);
+    assert.equal(t.head(), before);
     const viewerName = uniqueName('viewer');
     const viewer = await signedIn(h, viewerName);
     const wiki = (await h.services.meta.getWiki(t.name, 'notes'))!;
