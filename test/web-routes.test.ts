@@ -187,6 +187,9 @@ void describe('page view', () => {
     assert.equal(missing.status, 404);
     assert.match(missing.text, /This page does not exist yet\./);
     assert.match(missing.text, new RegExp(`href="${t.base}/-/edit/Nowhere">Create this page`));
+    const folder = await t.client.get(`${t.base}/Actors`);
+    assert.equal(folder.status, 200);
+    assert.match(folder.text, /<ul class="folder-index"><li><a href="[^"]+\/Actors\/Iran">Iran<\/a><\/li><\/ul>/);
     const create = await t.client.get(`${t.base}/Nowhere?action=create`);
     assert.equal(create.location, `${t.base}/-/edit/Nowhere`);
   });

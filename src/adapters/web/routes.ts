@@ -474,7 +474,8 @@ async function viewPage(
       }
     }
     if (isWikiError(err, 'INVALID_PATH')) throw err;
-    return show(404, path, vp.missingPageView(ref, path, canWrite, []), path);
+    const children = (await uc.listPages(services, ctx.actor, { ...wiki, prefix: `${path}/`, limit: 500 })).pages;
+    return show(children.length ? 200 : 404, path, vp.missingPageView(ref, path, canWrite, children), path);
   }
   if (page.requestedPath !== null) {
     const qs = (request.raw.url ?? '').split('?')[1];

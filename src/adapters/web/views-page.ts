@@ -115,12 +115,20 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function missingPageView(ref: PageRef, path: string, canWrite: boolean, suggestions: string[]): Html {
+/** A page that does not exist: a folder's index when pages live under it, else an offer to create it. */
+export function missingPageView(ref: PageRef, path: string, canWrite: boolean, children: Array<{ path: string; title: string }>): Html {
+  const create = canWrite ? html`<p><a class="button primary" href="${actionHref(ref.owner, ref.slug, 'edit', path)}">Create this page</a></p>` : '';
+  if (children.length) {
+    return html`${breadcrumbs(ref.owner, ref.slug, ref.wikiName, path)}
+<h1>${path.replace(/_/g, ' ')}</h1>
+<p class="muted">This folder has no page of its own. Pages in it:</p>
+<ul class="folder-index">${children.map((c) => html`<li><a href="${pageHref(ref.owner, ref.slug, c.path)}">${c.path.slice(path.length + 1).replace(/_/g, ' ')}</a>${c.title !== c.path.split('/').at(-1)?.replace(/_/g, ' ') ? html` <span class="muted">${c.title}</span>` : ''}</li>`)}</ul>
+${create}`;
+  }
   return html`${breadcrumbs(ref.owner, ref.slug, ref.wikiName, path)}
 <h1>${path.replace(/_/g, ' ')}</h1>
 <p class="banner missing">This page does not exist yet.</p>
-${canWrite ? html`<p><a class="button primary" href="${actionHref(ref.owner, ref.slug, 'edit', path)}">Create this page</a></p>` : ''}
-${suggestions.length ? html`<p>Similar pages:</p><ul>${suggestions.map((s) => html`<li><a href="${pageHref(ref.owner, ref.slug, s)}">${s}</a></li>`)}</ul>` : ''}`;
+${create}`;
 }
 
 export interface EditViewInput {
