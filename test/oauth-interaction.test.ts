@@ -177,6 +177,31 @@ void describe('OAuth registration, authorization requests, pages and connected a
   });
 });
 
+void describe('OAuth sign-in throttling', () => {
+  void it('after 10 attempts for one account from one address, even the right password waits (429)', async () => {
+    const h = await startServer();
+    try {
+      await makeUser(h, 'gina');
+      const clientId = String((await registerClient(h)).body.client_id);
+      const browser = new FakeBrowser();
+      const start = await browser.fetch(authorizationUrl(h, clientId, pkce().challenge, `${h.url}/mcp`));
+      const pageUrl = new URL(start.headers.get('location')!, h.url).toString();
+      const attempt = async (password: string) => {
+        const csrf = /name="csrf" value="([^"]+)"/.exec(await (await browser.fetch(pageUrl)).text())![1]!;
+        return browser.fetch(`${pageUrl}/login`, { method: 'POST', form: new URLSearchParams({ csrf, login: 'Gina', password }) });
+      };
+      for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess number ${i}`)).status, 401);
+      const throttled = await attempt('correct horse battery staple');
+      assert.equal(throttled.status, 429);
+      assert.match(await throttled.text(), /Too many sign-in attempts/);
+      assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+      assert.match(await (await browser.fetch(pageUrl)).text(), /name="password"/, 'still not signed in');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 void describe('OAuth behind a reverse proxy (WIKIBOT_BASE_URL)', () => {
   void it('announces the configured public address, whatever Host or X-Forwarded-* headers say', async () => {
     const h = await startServer({ env: { WIKIBOT_BASE_URL: 'https://wiki.example.test' } });
