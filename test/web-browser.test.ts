@@ -224,6 +224,9 @@ void describe('web wiki in Chromium', { timeout: 120_000 }, () => {
       await shot(page, 'search');
       await page.locator('.results a', { hasText: 'Uranium' }).click();
       await page.waitForURL(/\/Findings\/Uranium$/);
+      await page.keyboard.press('e');
+      await page.waitForURL(/\/-\/edit\/Findings\/Uranium$/);
+      await page.goBack();
 
       const light = await page.evaluate(BODY_BG);
       await page.getByRole('button', { name: 'Switch dark mode' }).click();

@@ -399,6 +399,44 @@ void describe('rename, delete, attachments', () => {
   });
 });
 
+void describe('assets and small endpoints', () => {
+  void it('serves versioned assets (gzip when asked), the page list for completion, and refuses unknown actions', async () => {
+    const t = await tenant();
+    const page = await t.client.get(`${t.base}/Home`);
+    const css = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!;
+    assert.match(css, /^\/-\/assets\/app\.css\?v=[0-9a-f]{12}$/);
+    const plain = await fetch(h.url + css, { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(plain.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.match(plain.headers.get('cache-control')!, /immutable/);
+    assert.match(await plain.text(), /--bg:/);
+    const js = await t.client.request('GET', '/-/assets/app.js', undefined, { 'accept-encoding': 'gzip' });
+    assert.equal(js.status, 200);
+    assert.match(js.text, /wikibot-theme/, 'fetch decodes the gzip body');
+    assert.equal((await t.client.get('/-/assets/nothing.js')).status, 404);
+    assert.doesNotMatch(page.text, /editor\.js/, 'the editor loads on edit pages only');
+    const list = await t.client.get(`${t.base}/-/pages.json`);
+    assert.deepEqual((JSON.parse(list.text) as { pages: string[] }).pages.sort(), ['Home', 'Meta/Page_Template', 'Meta/Wiki_Usage_Guide']);
+    assert.equal((await new WebClient(h).get(`${t.base}/-/pages.json`)).status, 404, 'a private wiki’s page list is not for strangers');
+    const unknown = await t.client.get(`${t.base}/-/nonsense`);
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.text, /There is no GET action &quot;nonsense&quot;/);
+  });
+
+  void it('renames an attachment', async () => {
+    const t = await tenant();
+    await t.write('Docs', 'x\n');
+    const up = await t.client.request('POST', `${t.base}/-/upload/Docs?filename=a.txt`, Buffer.from('hello'), { 'x-csrf-token': t.client.csrf });
+    assert.equal(up.status, 201);
+    await t.client.get(`${t.base}/-/attachments/Docs`);
+    const res = await t.client.post(`${t.base}/-/attachments/Docs`, { rename: 'a.txt', new_name: 'b.txt' });
+    assert.equal(res.status, 303);
+    assert.match((await t.client.get(res.location!)).text, /Renamed a\.txt to b\.txt\./);
+    const file = await t.client.get(`${t.base}/-/file/Docs/b.txt`);
+    assert.equal(file.text, 'hello');
+    assert.match(file.headers.get('content-disposition')!, /^attachment; filename\*=UTF-8''b\.txt$/);
+  });
+});
+
 void describe('user text stays inert', () => {
   void it('escapes page names, front matter, diffs and search snippets', async () => {
     const t = await tenant();
