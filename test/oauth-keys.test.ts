@@ -3,9 +3,11 @@
  * keeps verifying its tokens until they expire, then leaves the JWKS.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -14,6 +16,8 @@ import { ACCESS_TOKEN_TTL_S, loadKeys, rotateSigningKey } from '../src/auth/oaut
 import { oauthServerOf } from '../src/auth/oauth/server.js';
 import { startServer, type TestServer } from './harness.js';
 import { decodeJwt, makeUser, obtainTokens, rawMcp, tokenRequest } from './oauth-helpers.js';
+
+const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../src/cli.js');
 
 const kidsOf = async (h: TestServer) => ((await (await fetch(`${h.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 
@@ -55,6 +59,25 @@ void describe('OAuth signing keys', () => {
     assert.deepEqual([...next.deleted].sort(), [...before].sort());
     const stored = (await h.services.meta.listOAuthKeys()).filter((k) => k.use === 'sig').map((k) => k.kid);
     assert.deepEqual(stored.sort(), [rotation.kid, next.kid].sort());
+  });
+
+  void it('`wikibot keys rotate` makes a new key current and a running server signs with it', async () => {
+    const t = await obtainTokens(h, '/mcp', { login: 'alice', access: 'read' });
+    const oldKid = decodeJwt(t.access_token).header.kid as string;
+    const out = await new Promise<string>((done, fail) => {
+      execFile(process.execPath, [CLI, 'keys', 'rotate', '--data', h.dataDir], { timeout: 15_000 }, (err, stdout) => (err ? fail(new Error(err.message)) : done(stdout)));
+    });
+    const kid = /signing key (\S+) is now current; retired (\S+)/.exec(out);
+    assert.ok(kid, out);
+    assert.equal(kid[2], oldKid);
+    await oauthServerOf(h.services).signingKeys(0);
+    const refreshed = await tokenRequest(h, { grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: t.client_id });
+    assert.equal(decodeJwt(refreshed.body.access_token as string).header.kid, kid[1]);
+    assert.equal((await rawMcp(`${h.url}/mcp`, t.access_token, 'tools/list')).status, 200);
+    // A bad sub-command changes nothing.
+    const bad = await new Promise<number>((done) => execFile(process.execPath, [CLI, 'keys', 'spin', '--data', h.dataDir], (err) => done(err ? Number(err.code) : 0)));
+    assert.notEqual(bad, 0);
+    assert.deepEqual((await loadKeys(h.services.meta)).keys.map((k) => k.kid), [kid[1], oldKid]);
   });
 
   void it('keys survive a restart: a token issued before it still verifies after it', async () => {
