@@ -10,7 +10,7 @@ import { errorCode, type TreeEntry } from './objects.js';
 import { runGit } from './git-process.js';
 import { GitRepo, checkRepoLayout, type RepoContext, type RepoProcessInfo } from './git-repo.js';
 import { ProcessPool } from './process-pool.js';
-import type { CommitInfo, Repo, RepoStore } from './repo-store.js';
+import type { BlameLine, CommitInfo, Repo, RepoStore } from './repo-store.js';
 
 export interface GitRepoStoreOptions {
   /** Directory holding `<owner>/<slug>.git`. */
@@ -47,6 +47,8 @@ export class GitRepoStore implements RepoStore {
       trees: new LRUCache<string, TreeEntry[]>({ maxSize: 200_000, sizeCalculation: (v) => Math.max(1, v.length) }),
       commits: new LRUCache<string, CommitInfo>({ max: 20_000 }),
       sizes: new LRUCache<string, number>({ max: 200_000 }),
+      // Blame at a commit never changes; bounded by lines held.
+      blames: new LRUCache<string, BlameLine[]>({ maxSize: 500_000, sizeCalculation: (v) => Math.max(1, v.length) }),
     };
   }
 

@@ -49,6 +49,7 @@ export interface RepoContext {
   trees: LRUCache<string, TreeEntry[]>;
   commits: LRUCache<string, CommitInfo>;
   sizes: LRUCache<string, number>;
+  blames: LRUCache<string, BlameLine[]>;
 }
 
 export interface RepoProcessInfo {
@@ -321,8 +322,13 @@ export class GitRepo implements Repo {
     if (info?.type !== 'blob') {
       throw new WikiError('PAGE_NOT_FOUND', `no file ${path} at ${commit}`, { path, commit });
     }
+    const key = this.key(`${commit}:${path}`);
+    const cached = this.ctx.blames.get(key);
+    if (cached) return cached;
     const result = await this.git(['blame', '--porcelain', commit, '--', path]);
-    return parseBlamePorcelain(result.stdout.toString('utf8'));
+    const lines = parseBlamePorcelain(result.stdout.toString('utf8'));
+    this.ctx.blames.set(key, lines);
+    return lines;
   }
 
   /** The long-lived processes this repository has now. */
