@@ -13,12 +13,13 @@ import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
 import { getAsset } from './assets.js';
 import { WEB_STATUS } from './error-table.js';
-import { type Html } from './html.js';
+import { html, type Html } from './html.js';
 import { checkCsrf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
 import { LRUCache } from 'lru-cache';
 import { layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
 import * as vw from './views-wiki.js';
+import { syncBanner, syncNeedsAttention, syncView } from './views-sync.js';
 
 /** Requests whose errors are answered as JSON (the editor's fetches). */
 const jsonRequests = new WeakSet<FastifyRequest>();
@@ -213,7 +214,11 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     if (isPost) return reply.code(405).send();
     const pagePath = path || 'Home';
     if (q.action === 'create' || q.action === 'edit') return reply.redirect(actionHref(ref.owner, ref.slug, 'edit', pagePath), 303);
-    return viewPage(services, request, reply, ctx, pageRef, pagePath, canWrite, show);
+    // Only a premium owner can have a sync link: nobody else pays for the lookup.
+    const mayOwnSync = actor.user !== null && actor.user.id === access.wiki.ownerId && access.ownerTier === 'premium';
+    const sync = mayOwnSync ? await uc.getSync(services, actor, ref) : null;
+    const banner = sync?.linked && syncNeedsAttention(sync) ? syncBanner(pageRef, sync) : null;
+    return viewPage(services, request, reply, ctx, pageRef, pagePath, canWrite, banner ? (s, t, b, c) => show(s, t, html`${banner}${b}`, c) : show);
   }
 
   switch (`${request.method} ${target.action}`) {
@@ -410,6 +415,13 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
         hits = list.pages.map((p) => ({ path: p.path, title: p.title, category: p.category, tags: p.tags, snippet: '' }));
       }
       return sendHtml(reply, ctx, 200, text ? `Search: ${text}` : 'Search', vw.searchView(pageRef, text, filters, hits, error), await frame(null), undefined);
+    }
+    case 'GET sync':
+      return show(200, 'External sync', syncView(pageRef, await uc.getSync(services, actor, ref), ctx.csrf, q.notice ?? null));
+    case 'POST sync': {
+      const status = await uc.runSyncNow(services, actor, ref);
+      const notice = `Sync ran: ${status.lastResult ?? status.state}.`;
+      return reply.redirect(actionHref(ref.owner, ref.slug, 'sync', undefined, `?notice=${encodeURIComponent(notice)}`), 303);
     }
     case 'GET health': {
       const [orphans, broken, stale] = await Promise.all([

@@ -1,0 +1,97 @@
+/**
+ * Server-side tests of the web wiki's later pieces: the owner's "sync needs attention" banner and the `-/sync` page,
+ * attachment thumbnails and history, headings in the page index, the single-commit view, sitemap.xml and robots.txt,
+ * and sign-in throttling.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { jobStoreFor } from '../src/jobs/index.js';
+import { startServer, uniqueName, type TestServer } from './harness.js';
+import { makeWebTenant, signedIn, WebClient } from './web-support.js';
+
+let h: TestServer;
+before(async () => {
+  h = await startServer();
+});
+after(() => h.close());
+
+const tenant = (visibility: 'public' | 'private' = 'private') => makeWebTenant(h, uniqueName('x'), visibility);
+
+async function premium(name: string) {
+  const user = (await h.services.meta.getUserByUsername(name))!;
+  await h.services.meta.updateUser(user.id, { tier: 'premium' });
+  return (await h.services.meta.getWiki(name, 'notes'))!;
+}
+
+void describe('external sync in the web wiki', () => {
+  void it('shows the owner a banner with the message and both heads, and nobody else', async () => {
+    const t = await tenant();
+    const wrote = await t.write('Notes', '# Notes\n');
+    const wiki = await premium(t.name);
+    const store = jobStoreFor(h.services);
+    await store.putSyncLink({ wikiId: wiki.id, url: '/nowhere/remote.git', username: null, secret: null, nextRunAt: '2999-01-01T00:00:00.000Z' });
+    const plain = await t.client.get(`${t.base}/Notes`);
+    assert.equal(plain.status, 200);
+    assert.doesNotMatch(plain.text, /sync-attention/, 'a link that never ran needs no attention');
+    await store.recordSync(wiki.id, {
+      state: 'needs_attention',
+      lastResult: 'diverged',
+      ourHead: wrote.revision,
+      theirHead: 'abcdef0123456789abcdef0123456789abcdef01',
+      message: 'Both sides changed <b>since</b> they last agreed.',
+      lastRunAt: new Date().toISOString(),
+      nextRunAt: '2999-01-01T00:00:00.000Z',
+    });
+    const page = await t.client.get(`${t.base}/Notes`);
+    assert.match(page.text, /class="banner sync-attention"/);
+    assert.match(page.text, /Sync needs attention/);
+    assert.match(page.text, /Both sides changed &lt;b&gt;since&lt;\/b&gt; they last agreed\./);
+    assert.match(page.text, new RegExp(`<code>${wrote.revision.slice(0, 7)}</code>`));
+    assert.match(page.text, /<code>abcdef0<\/code>/);
+    assert.match(page.text, new RegExp(`href="${t.base}/-/sync"`));
+    const editorName = uniqueName('ed');
+    const editor = await signedIn(h, editorName);
+    await h.services.meta.setRole(wiki.id, (await h.services.meta.getUserByUsername(editorName))!.id, 'editor');
+    const theirs = await editor.get(`${t.base}/Notes`);
+    assert.equal(theirs.status, 200);
+    assert.doesNotMatch(theirs.text, /sync-attention/);
+    assert.equal((await editor.get(`${t.base}/-/sync`)).status, 403);
+    const status = await t.client.get(`${t.base}/-/sync`);
+    assert.equal(status.status, 200);
+    assert.match(status.text, /needs attention · last result: diverged/);
+    assert.match(status.text, /<button type="submit" class="primary">Sync now<\/button>/);
+  });
+
+  void it('"Sync now" runs the sync for the owner only, with a CSRF token; a failed run shows its banner', async () => {
+    const t = await tenant();
+    await t.write('Notes', '# Notes\n');
+    const wiki = await premium(t.name);
+    const store = jobStoreFor(h.services);
+    await store.putSyncLink({ wikiId: wiki.id, url: '/nowhere/remote.git', username: null, secret: null, nextRunAt: '2999-01-01T00:00:00.000Z' });
+    const editorName = uniqueName('ed');
+    const editor = await signedIn(h, editorName);
+    await h.services.meta.setRole(wiki.id, (await h.services.meta.getUserByUsername(editorName))!.id, 'editor');
+    assert.equal((await editor.post(`${t.base}/-/sync`)).status, 403);
+    assert.equal((await t.client.post(`${t.base}/-/sync`, { _csrf: 'forged-token-forged-token-forged-token' })).status, 403);
+    assert.equal((await store.getSyncLink(wiki.id))!.state, 'never', 'refused posts ran nothing');
+    const run = await t.client.post(`${t.base}/-/sync`);
+    assert.equal(run.status, 303);
+    assert.match(run.location ?? '', /\/-\/sync\?notice=Sync%20ran/);
+    const link = (await store.getSyncLink(wiki.id))!;
+    assert.equal(link.state, 'error');
+    assert.equal(link.lastResult, 'failed');
+    const page = await t.client.get(`${t.base}/Notes`);
+    assert.match(page.text, /Sync failed/);
+  });
+
+  void it('a free owner has no sync page, and a wiki without a link says so', async () => {
+    const t = await tenant();
+    await t.write('Notes', '# Notes\n');
+    assert.equal((await t.client.get(`${t.base}/-/sync`)).status, 403);
+    await premium(t.name);
+    const page = await t.client.get(`${t.base}/-/sync`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /is not linked to an external remote/);
+    assert.equal((await new WebClient(h).get(`${t.base}/-/sync`)).status, 404);
+  });
+});
