@@ -95,3 +95,43 @@ void describe('external sync in the web wiki', () => {
     assert.equal((await new WebClient(h).get(`${t.base}/-/sync`)).status, 404);
   });
 });
+
+void describe('attachments: thumbnails, dates and history', () => {
+  const upload = (t: Awaited<ReturnType<typeof tenant>>, name: string, body: Buffer) =>
+    t.client.request('POST', `${t.base}/-/upload/Pics?filename=${encodeURIComponent(name)}`, body, { 'x-csrf-token': t.client.csrf });
+
+  void it('lists raster images as lazy thumbnails with size and date; SVG only as a link', async () => {
+    const t = await tenant();
+    await t.write('Pics', 'x\n');
+    assert.equal((await upload(t, 'dot.png', Buffer.from('not really a png'))).status, 201);
+    assert.equal((await upload(t, 'logo.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).status, 201);
+    const list = await t.client.get(`${t.base}/-/attachments/Pics`);
+    assert.equal(list.status, 200);
+    assert.match(list.text, new RegExp(`<img src="${t.base}/-/file/Pics/dot\\.png" alt="" loading="lazy" decoding="async" width="64" height="64">`));
+    assert.doesNotMatch(list.text, /<img [^>]*logo\.svg/);
+    assert.match(list.text, /<span class="thumb file" aria-hidden="true">SVG<\/span><span class="att-info"><a href="[^"]+logo\.svg">logo\.svg<\/a>/);
+    assert.match(list.text, /dot\.png<\/a> <span class="muted">16 B · <time datetime="[^"]+"[^>]*>just now<\/time> by /);
+    assert.match(list.text, new RegExp(`href="${t.base}/-/attachment-history/Pics/dot\\.png">history</a>`));
+  });
+
+  void it('shows each attachment’s commits (following a rename) with a download of each revision', async () => {
+    const t = await tenant();
+    await t.write('Pics', 'x\n');
+    assert.equal((await upload(t, 'a.png', Buffer.from('first'))).status, 201);
+    const first = t.head()!;
+    assert.equal((await upload(t, 'a.png', Buffer.from('second'))).status, 201);
+    assert.equal((await t.client.post(`${t.base}/-/attachments/Pics`, { rename: 'a.png', new_name: 'b.png' })).status, 303);
+    const hist = await t.client.get(`${t.base}/-/attachment-history/Pics/b.png`);
+    assert.equal(hist.status, 200, hist.text);
+    const rows = hist.text.match(/<tr><td><a href="[^"]+\/-\/commit\/[0-9a-f]{40}">/g) ?? [];
+    assert.equal(rows.length, 3);
+    assert.match(hist.text, /renamed from a\.png/);
+    assert.match(hist.text, new RegExp(`href="${t.base}/-/file/Pics/a\\.png\\?revision=${first}">download a\\.png</a>`));
+    const old = await t.client.get(`${t.base}/-/file/Pics/a.png?revision=${first}`);
+    assert.equal(old.status, 200);
+    assert.equal(old.text, 'first');
+    assert.equal((await t.client.get(`${t.base}/-/attachment-history/Pics/never.png`)).status, 404);
+    assert.equal((await t.client.get(`${t.base}/-/attachment-history/Pics`)).status, 400);
+    assert.equal((await new WebClient(h).get(`${t.base}/-/attachment-history/Pics/b.png`)).status, 404, 'private wiki');
+  });
+});

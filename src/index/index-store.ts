@@ -149,6 +149,8 @@ export interface WikiIndex {
   stale(before: string): PageRow[];
   /** Commits that changed the page, newest first, following renames back through its earlier paths. */
   history(path: string, options?: { limit?: number; offset?: number }): HistoryEntry[];
+  /** The same for any file (an attachment): `path`/`oldPath` are file paths as stored, `.md` stripped. */
+  fileHistory(file: string, options?: { limit?: number; offset?: number }): HistoryEntry[];
   recentChanges(options?: { limit?: number; offset?: number; since?: string }): ChangeSet[];
   /** Full ids of indexed commits starting with `prefix`. */
   resolveCommit(prefix: string): string[];

@@ -393,12 +393,20 @@ export class SqliteWikiIndex implements WikiIndex {
   }
 
   history(path: string, options: { limit?: number; offset?: number } = {}): HistoryEntry[] {
+    return this.historyOfFile(`${path}.md`, options);
+  }
+
+  fileHistory(file: string, options: { limit?: number; offset?: number } = {}): HistoryEntry[] {
+    return this.historyOfFile(file, options);
+  }
+
+  private historyOfFile(start: string, options: { limit?: number; offset?: number }): HistoryEntry[] {
     const limit = checkLimit('limit', options.limit, HISTORY_LIMIT.default, HISTORY_LIMIT.max);
     const offset = checkOffset(options.offset);
     const want = offset + limit;
     return this.read((c) => {
       const out: HistoryEntry[] = [];
-      let file: string | null = `${path}.md`;
+      let file: string | null = start;
       let below = Number.MAX_SAFE_INTEGER;
       // Each rename met switches to the old name for strictly older commits, so this ends.
       while (file !== null && out.length < want) {

@@ -43,6 +43,68 @@ export async function listAttachments(services: Services, actor: Actor, input: A
   return head ? attachmentsOf(w, head, page.path) : [];
 }
 
+/** When an attachment last changed, and by whom (from the index's change log). */
+export interface AttachmentChange {
+  oid: string;
+  date: string;
+  authorName: string;
+  message: string;
+}
+
+/** The page's attachments with the commit that last changed each: for listings that show dates. */
+export async function listAttachmentDetails(
+  services: Services,
+  actor: Actor,
+  input: AttachmentRef,
+): Promise<Array<AttachmentInfo & { lastChange: AttachmentChange | null }>> {
+  const w = await openWiki(services, actor, input, 'read');
+  const page = requirePage(w, input.path);
+  const head = w.repo.head();
+  const list = head ? await attachmentsOf(w, head, page.path) : [];
+  return list.map((a) => {
+    const last = w.index.fileHistory(a.path, { limit: 1 })[0];
+    return { ...a, lastChange: last ? { oid: last.oid, date: last.date, authorName: last.authorName, message: last.message } : null };
+  });
+}
+
+export interface AttachmentHistoryInput extends AttachmentRef {
+  filename: string;
+  limit?: number | undefined;
+}
+
+/**
+ * Commits that changed one attachment, newest first, following its renames; each with the name it had then (what
+ * `downloadAttachment` takes with `revision`). A deleted attachment keeps its history.
+ */
+export async function attachmentHistory(services: Services, actor: Actor, input: AttachmentHistoryInput) {
+  const name = parseAttachmentName(input.filename);
+  const w = await openWiki(services, actor, input, 'read');
+  const page = requirePage(w, input.path);
+  const folder = attachmentFolder(page.path);
+  const entries = w.index.fileHistory(folder + name, { limit: Math.min(Math.max(input.limit ?? 200, 1), 1000) });
+  if (entries.length === 0) {
+    throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}", now or in its history.`, { path: page.path, filename: name });
+  }
+  return {
+    path: page.path,
+    name,
+    entries: entries.map((e) => {
+      const slash = e.path.lastIndexOf('/');
+      return {
+        oid: e.oid,
+        date: e.date,
+        authorName: e.authorName,
+        message: e.message,
+        status: e.status,
+        /** The file name at that commit; its folder, when it was elsewhere (the page was renamed since). */
+        name: e.path.slice(slash + 1),
+        folder: slash < 0 ? '' : e.path.slice(0, slash),
+        oldName: e.oldPath === null ? null : e.oldPath.slice(e.oldPath.lastIndexOf('/') + 1),
+      };
+    }),
+  };
+}
+
 export interface UploadInput extends AttachmentRef {
   filename: string;
   content: Buffer;

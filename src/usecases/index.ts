@@ -2,6 +2,7 @@
 export { authenticateToken, createToken, createUser, signIn } from './accounts.js';
 export type { CreateTokenInput, CreateUserInput } from './accounts.js';
 export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment, uploadAttachment } from './attachments.js';
+export { attachmentHistory, listAttachmentDetails, type AttachmentChange } from './attachments.js';
 export type { AttachmentInfo } from './attachments.js';
 export type { CommitSummary } from './commit.js';
 export { pageBlame, pageDiff, pageHistory, recentChanges, revertCommit } from './history.js';

@@ -291,7 +291,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       return reply.code(201).send({ name: result.name, url: actionHref(ref.owner, ref.slug, 'file', `${page}/${result.name}`) });
     }
     case 'GET attachments': {
-      const list = await uc.listAttachments(services, actor, { ...ref, path: needPath() });
+      const list = await uc.listAttachmentDetails(services, actor, { ...ref, path: needPath() });
       const notice = q.notice ?? null;
       return show(200, `Attachments of ${path}`, vp.attachmentsView(pageRef, path, list, can(actor, 'upload', access), ctx.csrf, notice), path);
     }
@@ -313,6 +313,12 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       const slash = path.lastIndexOf('/');
       if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the file as -/file/<Page>/<file name>.');
       return sendFile(services, actor, reply, ref, path.slice(0, slash), path.slice(slash + 1), q.revision);
+    }
+    case 'GET attachment-history': {
+      const slash = path.lastIndexOf('/');
+      if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the file as -/attachment-history/<Page>/<file name>.');
+      const h = await uc.attachmentHistory(services, actor, { ...ref, path: path.slice(0, slash), filename: path.slice(slash + 1) });
+      return show(200, `History of ${h.name}`, vp.attachmentHistoryView(pageRef, h), h.path);
     }
     case 'GET history': {
       const h = await uc.pageHistory(services, actor, { ...ref, path: needPath(), limit: 200 });

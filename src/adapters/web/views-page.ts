@@ -2,7 +2,7 @@
  * Views of one page: reading it (with properties, backlinks, attachments and revision banners), its source, the
  * editor (also after a conflict), rename, delete, attachments, plus the sign-in form and the error page.
  */
-import type { AttachmentInfo, PageView } from '../../usecases/index.js';
+import type { AttachmentChange, AttachmentInfo, PageView } from '../../usecases/index.js';
 import { html, trusted, type Html } from './html.js';
 import { actionHref, pageHref } from './http.js';
 import { breadcrumbs } from './layout.js';
@@ -96,17 +96,47 @@ ${toc.length > 1 ? html`<nav class="toc" aria-label="Contents"><h2>Contents</h2>
 </aside>`;
 }
 
-export function attachmentList(ref: PageRef, path: string, list: AttachmentInfo[], manage: boolean, csrf: string): Html {
+/** An attachment as listed: the date of its last change when the listing has it. */
+export type ListedAttachment = AttachmentInfo & { lastChange?: AttachmentChange | null };
+
+/** Raster images show as thumbnails (the file itself, scaled by CSS); SVG is only ever a link, never inline. */
+const THUMBNAIL = /^image\/(png|jpeg|gif|webp|avif)$/;
+
+export function attachmentList(ref: PageRef, path: string, list: ListedAttachment[], manage: boolean, csrf: string): Html {
   if (!list.length) return html`<p class="muted">No attachments.</p>`;
   return html`<ul class="attachments">${list.map((a) => {
     const href = actionHref(ref.owner, ref.slug, 'file', `${path}/${a.name}`);
-    const thumb = /^image\/(png|jpeg|gif|webp)$/.test(a.mimeType) ? html`<img src="${href}" alt="" loading="lazy" width="48" height="48">` : '';
+    const thumb = THUMBNAIL.test(a.mimeType)
+      ? html`<a class="thumb" href="${href}" tabindex="-1" aria-hidden="true"><img src="${href}" alt="" loading="lazy" decoding="async" width="64" height="64"></a>`
+      : html`<span class="thumb file" aria-hidden="true">${a.name.includes('.') ? a.name.split('.').pop()!.slice(0, 4).toUpperCase() : 'FILE'}</span>`;
     const del = manage
       ? html`<form method="post" action="${actionHref(ref.owner, ref.slug, 'attachments', path)}" class="inline">${csrfField(csrf)}<input type="hidden" name="delete" value="${a.name}"><button class="link danger" type="submit">Delete</button></form>
 <form method="post" action="${actionHref(ref.owner, ref.slug, 'attachments', path)}" class="inline">${csrfField(csrf)}<input type="hidden" name="rename" value="${a.name}"><label class="sr" for="rn-${a.name}">New name for ${a.name}</label><input id="rn-${a.name}" name="new_name" value="${a.name}" size="16"><button class="link" type="submit">Rename</button></form>`
       : '';
-    return html`<li>${thumb}<a href="${href}">${a.name}</a> <span class="muted">${formatBytes(a.size)}</span> ${del}</li>`;
+    const changed = a.lastChange ? html` · ${time(a.lastChange.date)} by ${a.lastChange.authorName}` : '';
+    return html`<li>${thumb}<span class="att-info"><a href="${href}">${a.name}</a> <span class="muted">${formatBytes(a.size)}${changed}</span> <a class="muted" href="${actionHref(ref.owner, ref.slug, 'attachment-history', `${path}/${a.name}`)}">history</a> ${del}</span></li>`;
   })}</ul>`;
+}
+
+export interface AttachmentHistoryView {
+  path: string;
+  name: string;
+  entries: Array<{ oid: string; date: string; authorName: string; message: string; status: string; name: string; oldName: string | null }>;
+}
+
+/** The commits that changed one attachment, with a download of the file as it was at each. */
+export function attachmentHistoryView(ref: PageRef, h: AttachmentHistoryView): Html {
+  const { owner, slug } = ref;
+  const verb: Record<string, string> = { A: 'added', M: 'replaced', D: 'deleted', R: 'renamed' };
+  return html`${breadcrumbs(owner, slug, ref.wikiName, h.path)}
+<h1>History of ${h.name}</h1>
+<p><a href="${actionHref(owner, slug, 'attachments', h.path)}">All attachments of ${h.path.replace(/_/g, ' ')}</a></p>
+<table class="history"><thead><tr><th scope="col">Revision</th><th scope="col">What</th><th scope="col">Author</th><th scope="col">When</th><th scope="col">Message</th><th scope="col">File</th></tr></thead><tbody>
+${h.entries.map(
+  (e) => html`<tr><td><a href="${actionHref(owner, slug, 'commit', e.oid)}"><code>${short(e.oid)}</code></a></td><td>${verb[e.status] ?? e.status}${e.oldName && e.oldName !== e.name ? html` from ${e.oldName}` : ''}</td><td>${e.authorName}</td><td>${time(e.date)}</td><td>${subject(e.message)}</td>
+<td>${e.status === 'D' ? html`<span class="muted">gone</span>` : html`<a href="${actionHref(owner, slug, 'file', `${h.path}/${e.name}`, `?revision=${e.oid}`)}">download ${e.name}</a>`}</td></tr>`,
+)}
+</tbody></table>`;
 }
 
 export function formatBytes(n: number): string {
@@ -199,7 +229,7 @@ export function deleteView(ref: PageRef, path: string, revision: string, attachm
 </form>`;
 }
 
-export function attachmentsView(ref: PageRef, path: string, list: AttachmentInfo[], canUpload: boolean, csrf: string, notice: string | null): Html {
+export function attachmentsView(ref: PageRef, path: string, list: ListedAttachment[], canUpload: boolean, csrf: string, notice: string | null): Html {
   return html`${breadcrumbs(ref.owner, ref.slug, ref.wikiName, path)}
 <h1>Attachments of ${path.replace(/_/g, ' ')}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
