@@ -5,20 +5,23 @@
  * 1. Builds the 500-page wiki (one commit a page) and starts the real server in this process.
  * 2. Medians and p95 of read_note, write_note, edit_note, search_notes (rare and common word), list_notes and
  *    get_history, end to end through the client, each after a warm-up.
- * 3. 32 concurrent clients × 50 calls: write_note on pages of their own, and edit_note on 8 shared pages from a
- *    deliberately stale revision (clean merges, or true conflicts reported as REVISION_CONFLICT). Every acknowledged
- *    write is then looked up in `git`.
+ * 3. 32 concurrent clients × 50 calls, in a worker thread (bench/mcp-writers.ts) so that the clients do not share
+ *    the server's event loop: write_note on pages of their own, and edit_note on 8 shared pages from a deliberately
+ *    stale revision (clean merges, or true conflicts reported as REVISION_CONFLICT). Every acknowledged write is then
+ *    looked up in `git`.
  * 4. What a fresh server + transport per request costs (stateless mode), measured in isolation.
  */
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { buildMcpServer } from '../src/adapters/mcp/index.js';
 import { connectMcp, type McpTestClient, type ToolAnswer } from '../src/adapters/mcp/test-client.js';
 import * as uc from '../src/usecases/index.js';
-import { generateCorpus, prng } from './corpus.js';
+import { generateCorpus } from './corpus.js';
 import { HOT_LINES, hotContent, pageSets } from './engine.js';
+import { revisionOf, timed, type WritersInput, type WritersOutput } from './mcp-writers.js';
 import { verifyAcknowledged } from './verify-writes.js';
 import { createTenant, createWiki, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer } from './fixture.js';
 import { formatTable, passes, summarize, type Row } from './report.js';
@@ -76,21 +79,6 @@ function parseOptions(args: string[]): Options | null {
     json: values.json ?? false,
   };
 }
-
-/** Calls a tool and times it; a tool error fails the benchmark (unless `allowError`). */
-async function timed(c: McpTestClient, name: string, args: Record<string, unknown>, allowError = false): Promise<{ ms: number; r: ToolAnswer }> {
-  const started = performance.now();
-  const r = await c.call(name, args);
-  const ms = performance.now() - started;
-  if (r.isError && !allowError) throw new Error(`${name} ${JSON.stringify(args).slice(0, 200)} failed: ${r.text}`);
-  return { ms, r };
-}
-
-const revisionOf = (r: ToolAnswer): string => {
-  const rev = r.structured?.revision;
-  if (typeof rev !== 'string') throw new Error(`no revision in ${r.text}`);
-  return rev;
-};
 
 interface Metric {
   name: string;
@@ -274,7 +262,7 @@ export async function run(args: string[]): Promise<number> {
 
     // ------------------------------------------------------------ concurrency
     say(`${opts.writers} concurrent clients × ${opts.writes} calls…`);
-    const conc = await concurrency(server, ref, corpus, opts, connect);
+    const conc = await concurrency(server, ref, corpus, opts, connect, url, tenant.token);
     rows.push({ metric: 'concurrent writes: commits/s', median: conc.commitsPerSecond, unit: '1/s', budget: BUDGET.commitsPerSecond, higherIsBetter: true, samples: conc.succeeded });
     rows.push({ metric: 'concurrent writes: latency', median: conc.latencyMedianMs, p95: conc.latencyP95Ms, unit: 'ms', samples: conc.attempted, note: `${opts.writers} clients in flight` });
 
@@ -304,19 +292,14 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-interface Ack {
-  path: string;
-  commit: string;
-  marker: string;
-  kind: 'own' | 'shared';
-}
-
 async function concurrency(
   server: BenchServer,
   ref: uc.WikiRef,
   corpus: ReturnType<typeof generateCorpus>,
   opts: Options,
   connect: () => Promise<McpTestClient>,
+  url: string,
+  token: string,
 ): Promise<ConcurrencyResult> {
   const { hot, own } = pageSets(corpus, opts.writers);
   const setup = await connect();
@@ -326,65 +309,25 @@ async function concurrency(
   for (const p of hot) staleRevision.set(p.path, revisionOf((await timed(setup, 'write_note', { path: p.path, content: hotContent(p), revision: await latest(p.path) })).r));
   const current = new Map<string, string>();
   for (const mine of own) for (const p of mine) current.set(p.path, await latest(p.path));
-  const clients = await Promise.all(Array.from({ length: opts.writers }, () => connect()));
-
-  const acks: Ack[] = [];
-  const latencies: number[] = [];
-  const failureSamples: string[] = [];
-  let failures = 0;
-  let trueConflicts = 0;
-  let merged = 0;
-  const fail = (what: string, text: string) => {
-    failures++;
-    if (failureSamples.length < 5) failureSamples.push(`${what}: ${text.slice(0, 200)}`);
+  const input: WritersInput = {
+    kind: 'mcp-writers',
+    url,
+    token,
+    writes: opts.writes,
+    own: own.map((mine) => mine.map((p) => ({ path: p.path, content: p.content, revision: current.get(p.path)! }))),
+    hot: hot.map((p) => {
+      const text = hotContent(p).split('\n');
+      const lines = Array.from({ length: HOT_LINES }, (_, i) => text.find((l) => l.startsWith(`- Entry ${i}: `))!);
+      return { path: p.path, lines, staleRevision: staleRevision.get(p.path)! };
+    }),
   };
-
-  const writer = async (w: number): Promise<void> => {
-    const c = clients[w]!;
-    const mine = own[w]!;
-    const rng = prng(`mcp-writer:${w}`);
-    for (let k = 0; k < opts.writes; k++) {
-      const j = k >> 1;
-      const marker = `mcp-w${w}-k${k}-${Math.floor(rng() * 1e9).toString(36)}`;
-      if (k % 2 === 0) {
-        const p = mine[j % mine.length]!;
-        let res: { ms: number; r: ToolAnswer };
-        try {
-          res = await timed(c, 'write_note', { path: p.path, content: `${p.content}\nConcurrent write ${j} by client ${w}: ${marker}.\n`, revision: current.get(p.path), commit_message: `client ${w} own ${j}` }, true);
-        } catch (err) {
-          fail(`own ${p.path}`, (err as Error).message);
-          continue;
-        }
-        latencies.push(res.ms);
-        if (res.r.isError) fail(`own ${p.path}`, res.r.text);
-        else {
-          current.set(p.path, revisionOf(res.r));
-          acks.push({ path: p.path, commit: revisionOf(res.r), marker, kind: 'own' });
-        }
-      } else {
-        const p = hot[(w + j) % hot.length]!;
-        const line = Math.floor(rng() * HOT_LINES);
-        const old = hotContent(p).split('\n').find((l) => l.startsWith(`- Entry ${line}: `))!;
-        let res: { ms: number; r: ToolAnswer };
-        try {
-          res = await timed(c, 'edit_note', { path: p.path, revision: staleRevision.get(p.path), old_string: old, new_string: `- Entry ${line}: client ${w} says ${marker}`, commit_message: `client ${w} shared ${j}` }, true);
-        } catch (err) {
-          fail(`shared ${p.path}`, (err as Error).message);
-          continue;
-        }
-        latencies.push(res.ms);
-        if (!res.r.isError) {
-          if (res.r.structured?.merged === true) merged++;
-          acks.push({ path: p.path, commit: revisionOf(res.r), marker, kind: 'shared' });
-        } else if (/\[REVISION_CONFLICT\]$/.test(res.r.text) && /changed since you read it \(now at [0-9a-f]{12}\)/.test(res.r.text)) trueConflicts++;
-        else fail(`shared ${p.path}`, res.r.text);
-      }
-    }
-  };
-
-  const started = performance.now();
-  await Promise.all(Array.from({ length: opts.writers }, (_, w) => writer(w)));
-  const seconds = (performance.now() - started) / 1000;
+  const worker = new Worker(new URL('./mcp-writers.js', import.meta.url), { workerData: input });
+  const result = await new Promise<WritersOutput>((resolve, reject) => {
+    worker.once('message', (m: WritersOutput) => resolve(m));
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  const { acks, latencies, failures, failureSamples, trueConflicts, merged, seconds } = result;
 
   const repoDir = join(server.dataDir, 'repos', ref.owner, `${ref.slug}.git`);
   const { missingFromLog, contentMismatches, lostEdits } = await verifyAcknowledged(repoDir, acks);
