@@ -10,7 +10,7 @@ import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { registerOAuthRoutes } from './adapters/oauth/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
-import { registerWebRoutes } from './adapters/web/index.js';
+import { registerAccountRoutes, registerWebRoutes } from './adapters/web/index.js';
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
 import { registerManagementRoutes } from './adapters/rest/management-routes.js';
 import { registerRateLimit } from './adapters/rest/rate-limit.js';
@@ -93,6 +93,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   registerOAuthRoutes(app, services);
   registerGitHttpRoutes(app, services);
   registerWebRoutes(app, services);
+  registerAccountRoutes(app, services);
   return app;
 }
 

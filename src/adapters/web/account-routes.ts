@@ -1,0 +1,256 @@
+/**
+ * The web dashboard: `/` (a landing page for visitors, "your wikis" for a signed-in user), creating a wiki
+ * (`POST /-/wikis`), one wiki's settings, collaborators and connect instructions (`/-/wikis/<owner>/<wiki>`), personal
+ * access tokens (`/-/tokens`) and connected apps (`/-/apps`). Forms only: each post is CSRF-checked and goes through
+ * the management use cases, which decide who may do what (a viewer gets "not allowed", a stranger "not found").
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../auth/actor.js';
+import { DEFAULT_CATEGORIES } from '../../domain/index.js';
+import { isWikiError, WikiError } from '../../errors.js';
+import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
+import * as uc from '../../usecases/index.js';
+import type { Services, WikiRef } from '../../usecases/index.js';
+import * as dv from './dashboard-views.js';
+import { WEB_STATUS } from './error-table.js';
+import type { Html } from './html.js';
+import { checkCsrf, CSRF_COOKIE, securityHeaders, webContext, type WebContext } from './http.js';
+import { layout } from './layout.js';
+
+/** Form fields of a urlencoded body (the app parses every non-JSON body as a buffer). */
+export function formOf(request: FastifyRequest): URLSearchParams {
+  const body = request.body;
+  if (Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8'));
+  if (body && typeof body === 'object') {
+    const out = new URLSearchParams();
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') out.set(k, v);
+    return out;
+  }
+  return new URLSearchParams();
+}
+
+/** Sends a full HTML page in the site frame (no wiki sidebar). */
+export function sendPage(reply: FastifyReply, ctx: WebContext | null, status: number, title: string, body: Html): FastifyReply {
+  securityHeaders(reply).code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+  if (ctx?.newCsrfCookie) reply.header('set-cookie', `${CSRF_COOKIE}=${ctx.newCsrfCookie}; Path=/; HttpOnly; SameSite=Lax`);
+  const user = ctx?.actor.user ?? null;
+  return reply.send(
+    layout({ title, body, wiki: null, user: user ? { username: user.username, name: user.name } : null, csrf: ctx?.csrf ?? '', here: ctx?.here ?? '/' }),
+  );
+}
+
+/** Errors of these routes as an HTML page; an anonymous GET that needs a session goes to sign-in. */
+export function installErrorPage(scope: FastifyInstance, services: Services): void {
+  scope.setErrorHandler(async (err: unknown, request, reply) => {
+    const error = isWikiError(err) ? err : new WikiError('INTERNAL', 'Internal error.');
+    const status = WEB_STATUS[error.code];
+    if (status >= 500) request.log.error({ err, code: error.code }, 'web request failed');
+    const ctx = await webContext(services, request).catch(() => null);
+    const next = encodeURIComponent(request.raw.url ?? '/');
+    if (error.code === 'UNAUTHORIZED' && request.method === 'GET' && ctx && !ctx.actor.user) return reply.redirect(`/-/signin?next=${next}`, 303);
+    const message = status >= 500 ? `Something went wrong on our side (request ${request.id}).` : error.message;
+    return sendPage(reply, ctx, status, 'Error', dv.errorPage(status, message, ctx && !ctx.actor.user ? `/-/signin?next=${next}` : null));
+  });
+}
+
+/** Throws UNAUTHORIZED for a visitor, so GETs go to the sign-in page and posts change nothing. */
+function signedInUser(ctx: WebContext): NonNullable<Actor['user']> {
+  if (!ctx.actor.user) throw new WikiError('UNAUTHORIZED', 'Sign in first.');
+  return ctx.actor.user;
+}
+
+/** The public origin for connect instructions: WIKIBOT_BASE_URL, or what the browser used. */
+function originOf(services: Services, request: FastifyRequest): string {
+  return services.config.baseUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+}
+
+const splitCategories = (s: string | null): string[] | undefined => {
+  if (s === null) return undefined;
+  const list = s.split(/[,\n]/).map((c) => c.trim()).filter((c) => c !== '');
+  return list;
+};
+
+/** Mistakes a user can fix in the form they just sent: shown above the form again, with the status of the error. */
+const FORM_ERRORS = new Set(['INVALID_INPUT', 'INVALID_PATH', 'QUOTA_EXCEEDED', 'WIKI_EXISTS', 'USER_NOT_FOUND', 'TOKEN_NOT_FOUND']);
+const isFormError = (err: unknown): err is WikiError => isWikiError(err) && FORM_ERRORS.has(err.code);
+
+export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
+  void app.register((scope, _opts, done) => {
+    installErrorPage(scope, services);
+
+    const dashboard = async (request: FastifyRequest, reply: FastifyReply, ctx: WebContext, status: number, extra: { notice?: string | null; error?: string | null; form?: Record<string, string> }) => {
+      const account = await uc.describeAccount(services, ctx.actor);
+      const lastChange = new Map<string, { date: string; author: string } | null>();
+      for (const id of [...account.wikis.map((w) => w.id), ...account.shared.map((w) => w.id)]) {
+        const [owner, slug] = id.split('/') as [string, string];
+        const c = (await uc.recentChanges(services, ctx.actor, { owner, slug, limit: 1 }).catch(() => []))[0];
+        lastChange.set(id, c ? { date: c.date, author: c.authorName } : null);
+      }
+      const body = dv.dashboardView({
+        account,
+        lastChange,
+        csrf: ctx.csrf,
+        notice: extra.notice ?? null,
+        error: extra.error ?? null,
+        form: extra.form ?? {},
+        categoriesDefault: DEFAULT_CATEGORIES.join(', '),
+      });
+      return sendPage(reply, ctx, status, 'Your wikis', body);
+    };
+
+    scope.get('/', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      if (!ctx.actor.user) return sendPage(reply, ctx, 200, 'Welcome', dv.landingView());
+      const notice = (request.query as { created?: string; deleted?: string }).deleted ? 'The wiki was deleted.' : null;
+      return dashboard(request, reply, ctx, 200, { notice });
+    });
+
+    scope.post('/-/wikis', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      const user = signedInUser(ctx);
+      const visibility = f.get('visibility') === 'public' ? 'public' : 'private';
+      try {
+        const wiki = await uc.createWiki(services, ctx.actor, {
+          owner: user.username,
+          slug: (f.get('slug') ?? '').trim(),
+          name: f.get('name') ?? undefined,
+          purpose: f.get('purpose') ?? undefined,
+          categories: splitCategories(f.get('categories')),
+          visibility,
+        });
+        return reply.redirect(`/${wiki.owner}/${wiki.slug}/`, 303);
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        return dashboard(request, reply, ctx, WEB_STATUS[err.code], { error: err.message, form: Object.fromEntries(f) });
+      }
+    });
+
+    const settings = async (request: FastifyRequest, reply: FastifyReply, ctx: WebContext, ref: WikiRef, status: number, notice: string | null, error: string | null) => {
+      // Collaborators first: only the wiki's managers may see them (a viewer gets FORBIDDEN, a stranger WIKI_NOT_FOUND).
+      const collab = await uc.listCollaborators(services, ctx.actor, ref);
+      const wiki = await uc.describeWiki(services, ctx.actor, ref);
+      const body = dv.settingsView({
+        wiki,
+        collaborators: collab.collaborators,
+        collaboratorUsage: collab.usage,
+        csrf: ctx.csrf,
+        notice,
+        error,
+        connect: { origin: originOf(services, request) },
+      });
+      return sendPage(reply, ctx, status, `Settings of ${wiki.name}`, body);
+    };
+
+    const SETTINGS_NOTICES: Record<string, string> = { saved: 'Settings saved.', added: 'Collaborator added.', role: 'Role changed.', removed: 'Collaborator removed.' };
+
+    scope.get('/-/wikis/:owner/:wiki', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      signedInUser(ctx);
+      const { owner, wiki } = request.params as { owner: string; wiki: string };
+      const key = (request.query as { done?: string }).done;
+      return settings(request, reply, ctx, { owner, slug: wiki }, 200, key ? (SETTINGS_NOTICES[key] ?? null) : null, null);
+    });
+
+    scope.post('/-/wikis/:owner/:wiki', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      signedInUser(ctx);
+      const { owner, wiki } = request.params as { owner: string; wiki: string };
+      const ref = { owner, slug: wiki };
+      const back = (done: string) => reply.redirect(`/-/wikis/${owner}/${wiki}?done=${done}`, 303);
+      try {
+        switch (f.get('op')) {
+          case 'settings': {
+            const v = f.get('visibility');
+            await uc.updateWikiSettings(services, ctx.actor, ref, {
+              name: f.get('name') ?? undefined,
+              purpose: f.get('purpose') ?? undefined,
+              categories: splitCategories(f.get('categories')),
+              visibility: v === 'public' || v === 'private' ? v : undefined,
+            });
+            return back('saved');
+          }
+          case 'add':
+            await uc.addCollaborator(services, ctx.actor, ref, { user: f.get('user') ?? '', role: f.get('role') ?? '' });
+            return back('added');
+          case 'role':
+            await uc.changeCollaboratorRole(services, ctx.actor, ref, f.get('who') ?? '', f.get('role') ?? '');
+            return back('role');
+          case 'remove':
+            await uc.removeCollaborator(services, ctx.actor, ref, f.get('who') ?? '');
+            return back('removed');
+          case 'delete':
+            await uc.deleteWiki(services, ctx.actor, ref, (f.get('confirm') ?? '').trim());
+            return reply.redirect('/?deleted=1', 303);
+          default:
+            throw new WikiError('INVALID_INPUT', 'Unknown settings action.');
+        }
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        return settings(request, reply, ctx, ref, WEB_STATUS[err.code], null, err.message);
+      }
+    });
+
+    const tokens = async (reply: FastifyReply, ctx: WebContext, status: number, created: string | null, notice: string | null, error: string | null) => {
+      const list = await uc.listMyTokens(services, ctx.actor);
+      const account = await uc.describeAccount(services, ctx.actor);
+      const wikis = [...account.wikis.map((w) => w.id), ...account.shared.map((w) => w.id)];
+      return sendPage(reply, ctx, status, 'Access tokens', dv.tokensView({ tokens: list, wikis, csrf: ctx.csrf, created, notice, error }));
+    };
+
+    scope.get('/-/tokens', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      signedInUser(ctx);
+      const revoked = (request.query as { revoked?: string }).revoked;
+      return tokens(reply, ctx, 200, null, revoked ? 'The token was revoked.' : null, null);
+    });
+
+    scope.post('/-/tokens', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      signedInUser(ctx);
+      try {
+        const revoke = f.get('revoke');
+        if (revoke !== null) {
+          await uc.revokeMyToken(services, ctx.actor, /^\d+$/.test(revoke) ? Number(revoke) : -1);
+          return reply.redirect('/-/tokens?revoked=1', 303);
+        }
+        const scopeField = f.get('scope');
+        const issued = await uc.issueToken(services, ctx.actor, {
+          name: f.get('name') ?? undefined,
+          wiki: f.get('wiki') || null,
+          scope: scopeField === 'read' || scopeField === 'write' ? scopeField : 'read',
+          expires: f.get('expires') || '90d',
+        });
+        // Shown in this answer only (no redirect): the secret is never stored, so it cannot be shown again.
+        return tokens(reply, ctx, 201, issued.token, null, null);
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        return tokens(reply, ctx, WEB_STATUS[err.code], null, null, err.message);
+      }
+    });
+
+    scope.get('/-/apps', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      signedInUser(ctx);
+      const apps = await listConnectedApps(services, ctx.actor);
+      const revoked = (request.query as { revoked?: string }).revoked;
+      return sendPage(reply, ctx, 200, 'Connected apps', dv.appsView(apps, ctx.csrf, revoked ? 'The app was disconnected.' : null));
+    });
+
+    scope.post('/-/apps', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      signedInUser(ctx);
+      await revokeConnectedApp(services, ctx.actor, f.get('revoke') ?? '');
+      return reply.redirect('/-/apps?revoked=1', 303);
+    });
+
+    done();
+  });
+}
