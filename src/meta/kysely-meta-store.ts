@@ -469,8 +469,9 @@ export abstract class KyselyMetaStore implements MetaStore {
   }
 
   async updateUser(id: number, patch: UserPatch): Promise<User | null> {
-    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number } = {};
+    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number; password_hash?: string | null } = {};
     if (patch.tier !== undefined) set.tier = patch.tier;
+    if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
     if (patch.isAdmin !== undefined) set.is_admin = patch.isAdmin ? 1 : 0;
     if (Object.keys(set).length > 0) await this.db.updateTable('users').set(set).where('id', '=', id).execute();

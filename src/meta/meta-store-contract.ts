@@ -628,6 +628,7 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.deepEqual(await store.updateUser(alice.id, {}), { ...alice, tier: 'premium', disabled: true, isAdmin: true });
           assert.deepEqual(await store.updateUser(alice.id, { tier: 'lapsed', disabled: false }), { ...alice, tier: 'lapsed', isAdmin: true });
           assert.equal(await store.updateUser(9999, { tier: 'free' }), null);
+          assert.deepEqual(await store.updateUser(alice.id, { passwordHash: 'scrypt$new' }), { ...alice, tier: 'lapsed', isAdmin: true, passwordHash: 'scrypt$new' });
           assert.equal(await store.countUsers(), 1);
         }));
 

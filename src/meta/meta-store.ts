@@ -150,6 +150,8 @@ export interface UserPatch {
   tier?: Tier;
   disabled?: boolean;
   isAdmin?: boolean;
+  /** A new scrypt hash (changing the password); null leaves the account without one. */
+  passwordHash?: string | null;
 }
 
 /** Wiki settings that may change after creation; omitted fields stay as they are. */

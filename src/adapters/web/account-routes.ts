@@ -11,10 +11,12 @@ import { isWikiError, WikiError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
+import { changePassword, signUp } from '../../usecases/sign-up.js';
+import * as av from './account-views.js';
 import * as dv from './dashboard-views.js';
 import { WEB_STATUS } from './error-table.js';
 import type { Html } from './html.js';
-import { checkCsrf, CSRF_COOKIE, securityHeaders, webContext, type WebContext } from './http.js';
+import { checkCsrf, cookie, CSRF_COOKIE, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
 import { layout } from './layout.js';
 
 /** Form fields of a urlencoded body (the app parses every non-JSON body as a buffer). */
@@ -71,7 +73,7 @@ const splitCategories = (s: string | null): string[] | undefined => {
 };
 
 /** Mistakes a user can fix in the form they just sent: shown above the form again, with the status of the error. */
-const FORM_ERRORS = new Set(['INVALID_INPUT', 'INVALID_PATH', 'QUOTA_EXCEEDED', 'WIKI_EXISTS', 'USER_NOT_FOUND', 'TOKEN_NOT_FOUND']);
+const FORM_ERRORS = new Set(['USER_EXISTS', 'INVALID_INPUT', 'INVALID_PATH', 'QUOTA_EXCEEDED', 'WIKI_EXISTS', 'USER_NOT_FOUND', 'TOKEN_NOT_FOUND']);
 const isFormError = (err: unknown): err is WikiError => isWikiError(err) && FORM_ERRORS.has(err.code);
 
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
@@ -249,6 +251,72 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       signedInUser(ctx);
       await revokeConnectedApp(services, ctx.actor, f.get('revoke') ?? '');
       return reply.redirect('/-/apps?revoked=1', 303);
+    });
+
+    scope.get('/-/signup', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      if (ctx.actor.user) return reply.redirect('/', 303);
+      return sendPage(reply, ctx, 200, 'Create an account', av.signupView(ctx.csrf, null, {}));
+    });
+
+    scope.post('/-/signup', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      const form = { username: f.get('username') ?? '', email: f.get('email') ?? '' };
+      try {
+        await signUp(services, { ...form, password: f.get('password') ?? '' });
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        return sendPage(reply, ctx, WEB_STATUS[err.code], 'Create an account', av.signupView(ctx.csrf, err.message, form));
+      }
+      // The same answer whether the email was new or already had an account: sign-up tells nobody which emails exist.
+      return sendPage(reply, ctx, 200, 'Check your email', av.signupDoneView());
+    });
+
+    const accountPage = async (reply: FastifyReply, ctx: WebContext, status: number, notice: string | null, error: string | null) => {
+      const user = signedInUser(ctx);
+      return sendPage(reply, ctx, status, 'Your account', av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error }));
+    };
+
+    scope.get('/-/account', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      return accountPage(reply, ctx, 200, (request.query as { done?: string }).done === 'password' ? 'Password changed; your other browsers were signed out.' : null, null);
+    });
+
+    scope.get('/-/account/export', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      signedInUser(ctx);
+      const out = await uc.exportAccount(services, ctx.actor);
+      return reply
+        .header('content-type', 'application/zip')
+        .header('content-disposition', `attachment; filename="${out.filename}"`)
+        .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
+        .send(out.stream);
+    });
+
+    scope.post('/-/account', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      const f = formOf(request);
+      checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
+      signedInUser(ctx);
+      try {
+        if (f.get('op') === 'password') {
+          const current = ctx.sessionSecret ? ((await uc.resumeSession(services, ctx.sessionSecret))?.session.id ?? null) : null;
+          await changePassword(services, ctx.actor, f.get('current') ?? '', f.get('password') ?? '', current);
+          return reply.redirect('/-/account?done=password', 303);
+        }
+        if (f.get('op') === 'delete') {
+          await uc.deleteAccount(services, ctx.actor, (f.get('confirm') ?? '').trim());
+          reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));
+          return reply.redirect('/', 303);
+        }
+        throw new WikiError('INVALID_INPUT', 'Unknown account action.');
+      } catch (err) {
+        if (!isFormError(err)) throw err;
+        return accountPage(reply, ctx, WEB_STATUS[err.code], null, err.message);
+      }
     });
 
     done();
