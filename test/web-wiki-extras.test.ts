@@ -135,3 +135,43 @@ void describe('attachments: thumbnails, dates and history', () => {
     assert.equal((await new WebClient(h).get(`${t.base}/-/attachment-history/Pics/b.png`)).status, 404, 'private wiki');
   });
 });
+
+void describe('page index headings and the single-commit view', () => {
+  void it('lists each page’s level 2–3 headings with the ids the page gives them', async () => {
+    const t = await tenant();
+    const w = await t.write('Actors/Iran', '---\ncategory: actor\n---\n# Iran\n## Background\n### Military `strategy`\n## Background\n```\n## not a heading\n```\n## <b>x</b>\n');
+    const index = await t.client.get(`${t.base}/-/index`);
+    assert.equal(index.status, 200);
+    assert.match(index.text, new RegExp(`<ul class="outline"><li class="l2"><a href="${t.base}/Actors/Iran#background">Background</a></li><li class="l3"><a href="${t.base}/Actors/Iran#military-strategy">Military strategy</a></li><li class="l2"><a href="${t.base}/Actors/Iran#background-1">Background</a></li>`));
+    assert.doesNotMatch(index.text, /not a heading/);
+    assert.match(index.text, /&lt;b&gt;x&lt;\/b&gt;/, 'heading text stays inert');
+    const page = await t.client.get(`${t.base}/Actors/Iran`);
+    for (const id of ['background', 'military-strategy', 'background-1']) assert.match(page.text, new RegExp(`id="${id}"`));
+    await t.write('Actors/Iran', '# Iran\n## Now\n', w.revision);
+    assert.match((await t.client.get(`${t.base}/-/index`)).text, /#now">Now<\/a>/, 'a new version has its own outline');
+  });
+
+  void it('shows a commit with message, author, date and the diff of each file; linked from history, changes and the page', async () => {
+    const t = await tenant();
+    const first = await t.write('Notes', 'one\ntwo\n');
+    const second = await t.write('Notes', 'one\n<script>2</script>\n', first.revision, 'Second <take>\n\nWith a body.');
+    const res = await t.client.get(`${t.base}/-/commit/${second.revision}`);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /<strong>Second &lt;take&gt;<\/strong>/);
+    assert.match(res.text, /<pre class="commit-body">With a body\.<\/pre>/);
+    assert.match(res.text, new RegExp(`parent <a href="${t.base}/-/commit/${first.revision}">`));
+    assert.match(res.text, /1 file\(s\) changed/);
+    assert.match(res.text, /<span class="added">\+1<\/span> <span class="removed">−1<\/span>/);
+    assert.match(res.text, /&lt;script&gt;2&lt;\/script&gt;/);
+    assert.doesNotMatch(res.text, /<script>2/);
+    const short = await t.client.get(`${t.base}/-/commit/${second.revision.slice(0, 7)}`);
+    assert.equal(short.status, 200);
+    assert.equal((await t.client.get(`${t.base}/-/commit/0000000`)).status, 404);
+    assert.equal((await t.client.get(`${t.base}/-/commit/nothex`)).status, 404);
+    const link = `href="${t.base}/-/commit/${second.revision}"`;
+    assert.ok((await t.client.get(`${t.base}/-/history/Notes`)).text.includes(link));
+    assert.ok((await t.client.get(`${t.base}/-/changes`)).text.includes(link));
+    assert.ok((await t.client.get(`${t.base}/Notes`)).text.includes(link));
+    assert.equal((await new WebClient(h).get(`${t.base}/-/commit/${second.revision}`)).status, 404, 'private wiki');
+  });
+});

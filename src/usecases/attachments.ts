@@ -81,7 +81,7 @@ export async function attachmentHistory(services: Services, actor: Actor, input:
   const w = await openWiki(services, actor, input, 'read');
   const page = requirePage(w, input.path);
   const folder = attachmentFolder(page.path);
-  const entries = w.index.fileHistory(folder + name, { limit: Math.min(Math.max(input.limit ?? 200, 1), 1000) });
+  const entries = w.index.fileHistory(folder + name, { limit: Math.min(Math.max(input.limit ?? 200, 1), 500) });
   if (entries.length === 0) {
     throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}", now or in its history.`, { path: page.path, filename: name });
   }

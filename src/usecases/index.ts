@@ -3,6 +3,8 @@ export { authenticateToken, createToken, createUser, signIn } from './accounts.j
 export type { CreateTokenInput, CreateUserInput } from './accounts.js';
 export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment, uploadAttachment } from './attachments.js';
 export { attachmentHistory, listAttachmentDetails, type AttachmentChange } from './attachments.js';
+export { commitDetails, type CommitFileView } from './commit-view.js';
+export { outlineOf, pageOutlines, type OutlineEntry } from './outline.js';
 export type { AttachmentInfo } from './attachments.js';
 export type { CommitSummary } from './commit.js';
 export { pageBlame, pageDiff, pageHistory, recentChanges, revertCommit } from './history.js';

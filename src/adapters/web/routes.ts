@@ -314,6 +314,10 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the file as -/file/<Page>/<file name>.');
       return sendFile(services, actor, reply, ref, path.slice(0, slash), path.slice(slash + 1), q.revision);
     }
+    case 'GET commit': {
+      const c = await uc.commitDetails(services, actor, { ...ref, commit: path });
+      return show(200, `Commit ${c.oid.slice(0, 7)}`, vw.commitView(pageRef, c));
+    }
     case 'GET attachment-history': {
       const slash = path.lastIndexOf('/');
       if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the file as -/attachment-history/<Page>/<file name>.');
@@ -399,10 +403,13 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
         .send(atom ? vw.atomFeed(base, pageRef, changes) : vw.rssFeed(base, pageRef, changes));
     }
     case 'GET index': {
-      const list = await uc.listPages(services, actor, { ...ref, limit: 10_000, ...opt('category', q.category) });
+      const [list, outlines] = await Promise.all([
+        uc.listPages(services, actor, { ...ref, limit: 10_000, ...opt('category', q.category) }),
+        uc.pageOutlines(services, actor, { ...ref, ...opt('category', q.category) }),
+      ]);
       const pages = list.pages.map((p) => ({ path: p.path, title: p.title, category: p.category }));
       const tree = pageTree(ref.owner, ref.slug, pages.map((p) => p.path));
-      return show(200, 'Page index', vw.indexView(pageRef, pages, tree, q.category ?? null));
+      return show(200, 'Page index', vw.indexView(pageRef, pages, tree, q.category ?? null, outlines));
     }
     case 'GET search': {
       const text = (q.q ?? '').trim();

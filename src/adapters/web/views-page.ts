@@ -78,7 +78,7 @@ ${archived ? html`<p class="banner archived" role="note">This page is archived: 
     ${canWrite && !oldRevision ? html`<a class="button" href="${act('attachments')}">Attach</a><a class="button" href="${act('rename')}">Rename</a><a class="button danger" href="${act('delete')}">Delete</a>` : ''}
   </div>
 </div>
-<p class="meta">Last edited by ${commit.authorName}, <a href="${act('diff', `?to=${commit.oid}`)}">${time(commit.date)}</a> · <code>${short(commit.oid)}</code> ${subject(commit.message)}</p>
+<p class="meta">Last edited by ${commit.authorName}, <a href="${act('diff', `?to=${commit.oid}`)}">${time(commit.date)}</a> · <a href="${actionHref(owner, slug, 'commit', commit.oid)}"><code>${short(commit.oid)}</code></a> ${subject(commit.message)}</p>
 ${
   shown.length
     ? html`<details class="props"${shown.length <= 6 ? html` open` : ''}><summary>Properties</summary><dl>${shown.map(

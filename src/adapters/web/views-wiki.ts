@@ -27,7 +27,7 @@ ${entries.map(
 <td><input type="radio" name="to" value="${e.oid}" aria-label="Compare to ${short(e.oid)}"${i === 0 ? html` checked` : ''}></td>
 <td><a href="${pageHref(owner, slug, path, `?revision=${e.oid}`)}"><code>${short(e.oid)}</code></a>${e.status === 'R' && e.oldPath ? html` <span class="muted">renamed from ${e.oldPath}</span>` : ''}</td>
 <td>${e.authorName}</td><td>${time(e.date)}</td><td>${subject(e.message)}</td>
-<td><a href="${actionHref(owner, slug, 'diff', path, `?to=${e.oid}`)}">diff</a>${
+<td><a href="${actionHref(owner, slug, 'diff', path, `?to=${e.oid}`)}">diff</a> <a href="${actionHref(owner, slug, 'commit', e.oid)}">commit</a>${
     canWrite
       ? html` <button type="submit" form="revert-${e.oid}" class="link">revert</button>`
       : ''
@@ -103,16 +103,21 @@ export interface DiffViewInput {
   mode: 'unified' | 'split';
 }
 
-export function diffView(v: DiffViewInput): Html {
-  const { owner, slug } = v.ref;
-  const q = (mode: string) => `?from=${v.from}&to=${v.to}&view=${mode}`;
-  const rows = v.hunks.map(hunkRows);
+/** A unified diff of hunks, with word highlights (also used by the single-commit view). */
+export function unifiedDiffTable(hunks: DiffHunk[]): Html {
   const sign = { context: ' ', add: '+', del: '−' } as const;
-  const unified = html`<table class="diff unified"><tbody>${rows.map(
+  return html`<table class="diff unified"><tbody>${hunks.map(hunkRows).map(
     (hr, i) => html`${i > 0 ? html`<tr class="gap"><td colspan="3">⋯</td></tr>` : ''}${hr.map(
       (r) => html`<tr class="${r.type}"><td class="no">${r.oldNo ?? ''}</td><td class="no">${r.newNo ?? ''}</td><td class="code"><span class="sign" aria-hidden="true">${sign[r.type]}</span>${r.html}</td></tr>`,
     )}`,
   )}</tbody></table>`;
+}
+
+export function diffView(v: DiffViewInput): Html {
+  const { owner, slug } = v.ref;
+  const q = (mode: string) => `?from=${v.from}&to=${v.to}&view=${mode}`;
+  const rows = v.hunks.map(hunkRows);
+  const unified = unifiedDiffTable(v.hunks);
   const split = html`<table class="diff split"><tbody>${rows.map((hr, i) => {
     const left: Row[] = [];
     const right: Row[] = [];
@@ -182,7 +187,7 @@ export function changesView(ref: PageRef, changes: ChangeItem[], offset: number,
   return html`<h1>Recent changes</h1>
 <p><a href="${actionHref(owner, slug, 'feed.atom')}">Atom feed</a> · <a href="${actionHref(owner, slug, 'feed.rss')}">RSS feed</a></p>
 <ol class="changes">${changes.map(
-    (c) => html`<li><code>${short(c.oid)}</code> ${time(c.date)} · ${c.authorName} · ${subject(c.message)}<ul>${c.pages.map(
+    (c) => html`<li><a href="${actionHref(owner, slug, 'commit', c.oid)}"><code>${short(c.oid)}</code></a> ${time(c.date)} · ${c.authorName} · ${subject(c.message)}<ul>${c.pages.map(
       (p) =>
         html`<li>${p.kind === 'page' && p.status !== 'D' ? html`<a href="${pageHref(owner, slug, p.path)}">${p.path}</a> <a class="muted" href="${actionHref(owner, slug, 'diff', p.path, `?to=${c.oid}`)}">diff</a>` : p.path} <span class="muted">${statusWord(p.status)}${p.oldPath ? html` from ${p.oldPath}` : ''}</span></li>`,
     )}</ul></li>`,
@@ -228,7 +233,7 @@ export interface IndexPage {
   category: string | null;
 }
 
-export function indexView(ref: PageRef, pages: IndexPage[], tree: Html, category: string | null): Html {
+export function indexView(ref: PageRef, pages: IndexPage[], tree: Html, category: string | null, outlines: ReadonlyMap<string, ReadonlyArray<{ level: number; text: string; id: string }>> = new Map()): Html {
   const { owner, slug } = ref;
   const byLetter = new Map<string, IndexPage[]>();
   for (const p of [...pages].sort((a, b) => a.title.localeCompare(b.title))) {
@@ -243,10 +248,16 @@ export function indexView(ref: PageRef, pages: IndexPage[], tree: Html, category
 <nav class="az" aria-label="Letters">${[...byLetter.keys()].map((l) => html`<a href="#letter-${l}">${l}</a> `)}</nav>
 <div class="index-cols">
 <section aria-labelledby="az-h"><h2 id="az-h">A–Z</h2>${[...byLetter].map(
-    ([l, ps]) => html`<h3 id="letter-${l}">${l}</h3><ul>${ps.map((p) => html`<li><a href="${pageHref(owner, slug, p.path)}">${p.title}</a>${p.category ? html` <span class="muted">${p.category}</span>` : ''}</li>`)}</ul>`,
+    ([l, ps]) => html`<h3 id="letter-${l}">${l}</h3><ul>${ps.map((p) => html`<li><a href="${pageHref(owner, slug, p.path)}">${p.title}</a>${p.category ? html` <span class="muted">${p.category}</span>` : ''}${outlineList(owner, slug, p.path, outlines.get(p.path))}</li>`)}</ul>`,
   )}</section>
 <section aria-labelledby="tree-h"><h2 id="tree-h">By folder</h2>${tree}</section>
 </div>`;
+}
+
+function outlineList(owner: string, slug: string, path: string, outline: ReadonlyArray<{ level: number; text: string; id: string }> | undefined): Html | '' {
+  if (!outline?.length) return '';
+  const href = pageHref(owner, slug, path);
+  return html`<ul class="outline">${outline.map((o) => html`<li class="l${o.level}"><a href="${href}#${o.id}">${o.text}</a></li>`)}</ul>`;
 }
 
 export interface SearchHitView {
@@ -288,4 +299,34 @@ export function healthView(
 <section><h2>Broken links (${broken.length})</h2>${broken.length ? html`<ul>${broken.map((b) => html`<li>${link(b.source)} → <span class="missing">${b.target}</span></li>`)}</ul>` : html`<p class="muted">None.</p>`}</section>
 <section><h2>Orphans (${orphans.length})</h2><p class="muted">Pages no other page links to.</p>${orphans.length ? html`<ul>${orphans.map((o) => html`<li>${link(o.path, o.title)}</li>`)}</ul>` : html`<p class="muted">None.</p>`}</section>
 <section><h2>Stale (${stale.pages.length})</h2><p class="muted">Not updated in ${stale.days} days.</p>${stale.pages.length ? html`<ul>${stale.pages.map((p) => html`<li>${link(p.path, p.title)} <span class="muted">${p.lastUpdated ?? ''}</span></li>`)}</ul>` : html`<p class="muted">None.</p>`}</section>`;
+}
+
+export interface CommitViewInput {
+  oid: string;
+  parents: string[];
+  authorName: string;
+  date: string;
+  message: string;
+  files: Array<{ path: string; kind: 'page' | 'attachment'; status: string; oldPath: string | null; hunks: DiffHunk[] | null; stats: { added: number; removed: number } | null }>;
+}
+
+/** One commit: message, author, date, and each changed file with its diff. */
+export function commitView(ref: PageRef, c: CommitViewInput): Html {
+  const { owner, slug } = ref;
+  const [subjectLine, ...rest] = c.message.split('\n');
+  const body = rest.join('\n').trim();
+  return html`<h1>Commit <code>${short(c.oid)}</code></h1>
+<p class="commit-subject"><strong>${subjectLine ?? ''}</strong></p>
+${body ? html`<pre class="commit-body">${body}</pre>` : ''}
+<p class="meta">${c.authorName} · ${time(c.date)} · <code>${c.oid}</code>${c.parents.length ? html` · parent ${c.parents.map((p) => html`<a href="${actionHref(owner, slug, 'commit', p)}"><code>${short(p)}</code></a> `)}` : ''}</p>
+<h2>${c.files.length} file(s) changed</h2>
+<ul class="commit-files">${c.files.map((f, i) => html`<li><a href="#file-${i}">${f.path}</a> <span class="muted">${statusWord(f.status)}${f.oldPath ? html` from ${f.oldPath}` : ''}</span>${f.stats ? html` <span class="added">+${f.stats.added}</span> <span class="removed">−${f.stats.removed}</span>` : ''}</li>`)}</ul>
+${c.files.map((f, i) => {
+  const title =
+    f.kind === 'page' && f.status !== 'D'
+      ? html`<a href="${pageHref(owner, slug, f.path, `?revision=${c.oid}`)}">${f.path}</a>`
+      : html`${f.path}`;
+  const diff = f.hunks === null ? html`<p class="muted">${f.kind === 'attachment' ? 'An attachment: no text diff.' : 'Too large to show here.'}</p>` : f.hunks.length ? unifiedDiffTable(f.hunks) : html`<p class="muted">No text changes.</p>`;
+  return html`<section class="commit-file" id="file-${i}"><h3>${title} <span class="muted">${statusWord(f.status)}</span></h3>${diff}</section>`;
+})}`;
 }
