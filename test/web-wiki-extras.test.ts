@@ -175,3 +175,34 @@ void describe('page index headings and the single-commit view', () => {
     assert.equal((await new WebClient(h).get(`${t.base}/-/commit/${second.revision}`)).status, 404, 'private wiki');
   });
 });
+
+void describe('sitemap.xml and robots.txt', () => {
+  void it('a public wiki lists its pages in a sitemap and allows its pages (not its actions) in robots.txt', async () => {
+    const t = await tenant('public');
+    await t.write('Actors/Iran & Co', 'x\n');
+    const anon = new WebClient(h);
+    const map = await anon.get(`${t.base}/-/sitemap.xml`);
+    assert.equal(map.status, 200);
+    assert.match(map.headers.get('content-type') ?? '', /^application\/xml/);
+    assert.match(map.text, /<urlset xmlns="http:\/\/www\.sitemaps\.org\/schemas\/sitemap\/0\.9">/);
+    assert.match(map.text, new RegExp(`<loc>${h.url}${t.base}/Actors/Iran_%26_Co</loc><lastmod>\\d{4}-\\d\\d-\\d\\dT[^<]+</lastmod>`));
+    const robots = await anon.get(`${t.base}/-/robots.txt`);
+    assert.equal(robots.status, 200);
+    assert.equal(robots.text, `User-agent: *\nAllow: ${t.base}/\nDisallow: ${t.base}/-/\nSitemap: ${h.url}${t.base}/-/sitemap.xml\n`);
+    const site = await anon.get('/robots.txt');
+    assert.equal(site.status, 200);
+    assert.match(site.text, /^User-agent: \*\nDisallow: \/-\/\nDisallow: \/\*\/\*\/-\/\n/);
+  });
+
+  void it('a private wiki: robots disallow everything, no sitemap; strangers find neither', async () => {
+    const t = await tenant('private');
+    await t.write('Secret', 'x\n');
+    const robots = await t.client.get(`${t.base}/-/robots.txt`);
+    assert.equal(robots.text, `User-agent: *\nDisallow: ${t.base}/\n`);
+    assert.equal((await t.client.get(`${t.base}/-/sitemap.xml`)).status, 404);
+    const anon = new WebClient(h);
+    assert.equal((await anon.get(`${t.base}/-/robots.txt`)).status, 404);
+    assert.equal((await anon.get(`${t.base}/-/sitemap.xml`)).status, 404);
+    assert.doesNotMatch((await anon.get('/robots.txt')).text, new RegExp(t.name));
+  });
+});

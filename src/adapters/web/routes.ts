@@ -103,6 +103,10 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
       return reply.send(gz ? asset.gzip : asset.body);
     });
 
+    scope.get('/robots.txt', (_request, reply) =>
+      reply.header('content-type', 'text/plain; charset=utf-8').send(vw.SITE_ROBOTS),
+    );
+
     scope.get('/-/signin', async (request, reply) => {
       const ctx = await webContext(services, request);
       const next = safeNext(query(request).next);
@@ -403,13 +407,21 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
         .send(atom ? vw.atomFeed(base, pageRef, changes) : vw.rssFeed(base, pageRef, changes));
     }
     case 'GET index': {
-      const [list, outlines] = await Promise.all([
-        uc.listPages(services, actor, { ...ref, limit: 10_000, ...opt('category', q.category) }),
-        uc.pageOutlines(services, actor, { ...ref, ...opt('category', q.category) }),
-      ]);
-      const pages = list.pages.map((p) => ({ path: p.path, title: p.title, category: p.category }));
-      const tree = pageTree(ref.owner, ref.slug, pages.map((p) => p.path));
-      return show(200, 'Page index', vw.indexView(pageRef, pages, tree, q.category ?? null, outlines));
+      // The index only changes with a commit (and reads the same for everyone who may read the wiki).
+      const head = (await uc.recentChanges(services, actor, { ...ref, limit: 1 }))[0]?.oid ?? '';
+      const key = `${access.wiki.id}:${head}:${q.category ?? ''}`;
+      let body = indexes.get(key);
+      if (!body) {
+        const [list, outlines] = await Promise.all([
+          uc.listPages(services, actor, { ...ref, limit: 10_000, ...opt('category', q.category) }),
+          uc.pageOutlines(services, actor, { ...ref, ...opt('category', q.category) }),
+        ]);
+        const pages = list.pages.map((p) => ({ path: p.path, title: p.title, category: p.category }));
+        const tree = pageTree(ref.owner, ref.slug, pages.map((p) => p.path));
+        body = vw.indexView(pageRef, pages, tree, q.category ?? null, outlines);
+        indexes.set(key, body);
+      }
+      return show(200, 'Page index', body);
     }
     case 'GET search': {
       const text = (q.q ?? '').trim();
@@ -436,6 +448,21 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       const notice = `Sync ran: ${status.lastResult ?? status.state}.`;
       return reply.redirect(actionHref(ref.owner, ref.slug, 'sync', undefined, `?notice=${encodeURIComponent(notice)}`), 303);
     }
+    case 'GET sitemap.xml':
+    case 'GET robots.txt': {
+      const base = services.config.baseUrl?.replace(/\/$/, '') ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+      const isPublic = access.wiki.visibility === 'public';
+      if (target.action === 'robots.txt') {
+        return reply.header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(vw.robotsTxt(base, pageRef, isPublic));
+      }
+      // Crawlers only: a private wiki has no sitemap, even for its members.
+      if (!isPublic) throw new WikiError('PAGE_NOT_FOUND', `${ref.owner}/${ref.slug} is private: it has no sitemap.`);
+      const list = await uc.listPages(services, actor, { ...ref, limit: 10_000 });
+      return reply
+        .header('content-type', 'application/xml; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .send(vw.sitemapXml(base, pageRef, list.pages.map((p) => ({ path: p.path, lastmod: p.lastChange.date }))));
+    }
     case 'GET health': {
       const [orphans, broken, stale] = await Promise.all([
         uc.orphanPages(services, actor, ref),
@@ -447,6 +474,9 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
   }
   throw new WikiError('INVALID_INPUT', `There is no ${request.method} action "${target.action}" here.`);
 }
+
+/** Page index bodies by wiki id, commit and category filter. */
+const indexes = new LRUCache<string, Html>({ max: 64 });
 
 /** Sidebar trees by wiki id, with the commit they were built at: the page list only changes with a new commit. */
 const trees = new LRUCache<number, { head: string; paths: string[]; tree: Html }>({ max: 256 });

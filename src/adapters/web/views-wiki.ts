@@ -330,3 +330,22 @@ ${c.files.map((f, i) => {
   return html`<section class="commit-file" id="file-${i}"><h3>${title} <span class="muted">${statusWord(f.status)}</span></h3>${diff}</section>`;
 })}`;
 }
+
+/**
+ * The site's robots.txt: pages may be crawled, wiki actions (history, diffs, editors, search) may not. Private wikis
+ * are "not found" to crawlers anyway, and are never named here.
+ */
+export const SITE_ROBOTS = 'User-agent: *\nDisallow: /-/\nDisallow: /*/*/-/\nAllow: /\n';
+
+/** A wiki's own robots.txt: its pages and sitemap when public; nothing at all when private. */
+export function robotsTxt(base: string, ref: PageRef, isPublic: boolean): string {
+  const root = `/${ref.owner}/${ref.slug}/`;
+  if (!isPublic) return `User-agent: *\nDisallow: ${root}\n`;
+  return `User-agent: *\nAllow: ${root}\nDisallow: ${root}-/\nSitemap: ${base}${actionHref(ref.owner, ref.slug, 'sitemap.xml')}\n`;
+}
+
+/** Sitemap of a public wiki's pages with their last change. */
+export function sitemapXml(base: string, ref: PageRef, pages: Array<{ path: string; lastmod: string }>): string {
+  const urls = pages.map((p) => `<url><loc>${escapeHtml(base + pageHref(ref.owner, ref.slug, p.path))}</loc><lastmod>${escapeHtml(p.lastmod)}</lastmod></url>`);
+  return `<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
+}
