@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startServer, uniqueName, type TestServer } from './harness.js';
+import { cliActor } from '../src/auth/actor.js';
+import * as uc from '../src/usecases/index.js';
+import { makeTenant, startServer, uniqueName, type TestServer } from './harness.js';
 import { PASSWORD, signedIn, WebClient } from './web-support.js';
 
 let h: TestServer;
@@ -25,7 +27,7 @@ async function signUp(fields: Record<string, string>) {
 const shape = (text: string) => text.replace(/<meta name="csrf-token" content="[^"]*">/, '');
 
 void describe('sign-up', () => {
-  void it('creates an account that can sign in, and accepts invitations sent to its email', async () => {
+  void it('creates an account that can sign in', async () => {
     const name = uniqueName('u');
     const { res } = await signUp({ username: name, email: `${name}@example.test`, password: PASSWORD });
     assert.equal(res.status, 200);
@@ -35,6 +37,19 @@ void describe('sign-up', () => {
     assert.equal(user.isAdmin, false);
     const c = new WebClient(h);
     assert.equal((await c.signIn(name)).status, 303);
+  });
+
+  void it('does not hand invitations to whoever signs up with the invited email (nobody proved they own it)', async () => {
+    const owner = await makeTenant(h, uniqueName('inv'));
+    const invited = `${uniqueName('friend')}@example.test`;
+    const wiki = await h.services.meta.getWiki(owner.owner, owner.slug);
+    await uc.addCollaborator(h.services, cliActor(null), { owner: owner.owner, slug: owner.slug }, { user: invited, role: 'editor' });
+    const name = uniqueName('claimer');
+    assert.equal((await signUp({ username: name, email: invited, password: PASSWORD })).res.status, 200);
+    const user = await h.services.meta.getUserByUsername(name);
+    assert.ok(user && wiki);
+    assert.equal(await h.services.meta.getRole(wiki.id, user.id), null, 'no role from an unverified email');
+    assert.deepEqual((await h.services.meta.listInvitations(wiki.id)).map((i) => i.email), [invited], 'the invitation stays pending');
   });
 
   void it('answers a taken email exactly like a new one, and creates nothing', async () => {

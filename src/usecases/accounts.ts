@@ -17,11 +17,16 @@ export interface CreateUserInput {
   password: string | null;
   name?: string | null | undefined;
   admin?: boolean | undefined;
+  /**
+   * Whether the email is known to belong to this person (default true: the operator created the account). Only then
+   * do pending invitations to it become roles — otherwise anyone could sign up with an invited address.
+   */
+  emailVerified?: boolean | undefined;
 }
 
 /**
  * Creates an account. The first account of an installation, and the one whose email is WIKIBOT_ADMIN_EMAIL, is site
- * admin. Pending invitations to the account's email become roles.
+ * admin. Pending invitations to the account's email become roles once the email is verified.
  */
 export async function createUser(services: Services, input: CreateUserInput): Promise<User> {
   const username = parseUsername(input.username);
@@ -33,7 +38,7 @@ export async function createUser(services: Services, input: CreateUserInput): Pr
   const isAdmin = first || input.admin === true || (adminEmail !== null && adminEmail.toLowerCase() === email.toLowerCase());
   const user = await services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin });
   // Wikis that invited this email before the account existed.
-  await acceptInvitations(services, user);
+  if (input.emailVerified !== false) await acceptInvitations(services, user);
   return user;
 }
 

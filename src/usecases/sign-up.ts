@@ -32,7 +32,8 @@ export async function signUp(services: Services, input: SignUpInput): Promise<{ 
     return { created: null };
   }
   try {
-    return { created: await createUser(services, { username, email, password: input.password }) };
+    // Nobody has proven they own this email (there is no verification mail yet): invitations to it stay pending.
+    return { created: await createUser(services, { username, email, password: input.password, emailVerified: false }) };
   } catch (err) {
     // Two sign-ups at once: the store's unique constraint decides, with the same answers as above.
     if (isWikiError(err, 'USER_EXISTS') && err.data.field === 'email') return { created: null };
