@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { signInThrottleOf } from '../src/auth/throttle.js';
 import { jobStoreFor } from '../src/jobs/index.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
-import { makeWebTenant, signedIn, WebClient } from './web-support.js';
+import { makeWebTenant, PASSWORD, signedIn, WebClient } from './web-support.js';
 
 let h: TestServer;
 before(async () => {
@@ -204,5 +205,23 @@ void describe('sitemap.xml and robots.txt', () => {
     assert.equal((await anon.get(`${t.base}/-/robots.txt`)).status, 404);
     assert.equal((await anon.get(`${t.base}/-/sitemap.xml`)).status, 404);
     assert.doesNotMatch((await anon.get('/robots.txt')).text, new RegExp(t.name));
+  });
+});
+
+void describe('sign-in throttling', () => {
+  void it('after 10 failures for one account from one address, even the right password waits (429, Retry-After); the OAuth pages count in the same throttle', async () => {
+    const t = await tenant();
+    const c = new WebClient(h);
+    await c.get('/-/signin');
+    for (let i = 0; i < 10; i++) assert.equal((await c.post('/-/signin', { login: t.name.toUpperCase(), password: `guess ${i}` })).status, 401);
+    const throttled = await c.post('/-/signin', { login: t.name, password: PASSWORD });
+    assert.equal(throttled.status, 429);
+    assert.match(throttled.text, /Too many sign-in attempts\. Try again in 15 minute\(s\)\./);
+    const retry = Number(throttled.headers.get('retry-after'));
+    assert.ok(retry > 800 && retry <= 900, `retry-after ${retry}`);
+    assert.equal(c.cookies.has('wb_session'), false, 'not signed in');
+    const other = await signedIn(h, uniqueName('other'));
+    assert.ok(other.cookies.has('wb_session'), 'other accounts from the same address still sign in');
+    assert.equal(signInThrottleOf(h.services).wait('127.0.0.1', t.name) !== null, true, 'one throttle for every sign-in form');
   });
 });

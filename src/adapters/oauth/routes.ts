@@ -14,12 +14,12 @@ import { saveWikiSelection } from '../../auth/oauth/grants.js';
 import { OAUTH_ROUTES, parseResource } from '../../auth/oauth/provider.js';
 import { scopeFor, WIKI_SCOPES, WRITE_SCOPE } from '../../auth/oauth/scopes.js';
 import { issuerFor, oauthServerOf } from '../../auth/oauth/server.js';
+import { signInThrottleOf, tooManyAttempts } from '../../auth/throttle.js';
 import { isWikiError, WikiError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiListing } from '../../usecases/index.js';
 import { baseUrlOf, bearerToken, protectedResourceMetadata } from '../mcp/auth.js';
-import { RateLimiter } from '../rest/rate-limit.js';
 import { consentPage, errorPage, loginPage, PAGE_CSP, type ClientView } from './pages.js';
 
 const CSRF_COOKIE = 'wikibot_oauth_csrf';
@@ -174,15 +174,9 @@ const param = (details: Details, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-/** Sign-in attempts allowed per address and account, and per address, in a 15-minute window (password guessing). */
-const SIGN_IN_WINDOW_MS = 15 * 60_000;
-const SIGN_IN_PER_ACCOUNT = 10;
-const SIGN_IN_PER_ADDRESS = 50;
-
 function registerInteractionRoutes(app: FastifyInstance, services: Services): void {
   const oauth = oauthServerOf(services);
-  const perAccount = new RateLimiter(SIGN_IN_PER_ACCOUNT, SIGN_IN_WINDOW_MS);
-  const perAddress = new RateLimiter(SIGN_IN_PER_ADDRESS, SIGN_IN_WINDOW_MS);
+  const throttle = signInThrottleOf(services);
   const base = '/oauth/interaction/:uid';
 
   const html = (reply: FastifyReply, status: number, body: string) =>
@@ -300,11 +294,11 @@ function registerInteractionRoutes(app: FastifyInstance, services: Services): vo
     const form = checkedForm(request, reply);
     if (!form) return reply;
     const login = form.get('login') ?? '';
-    const wait = perAddress.hit(request.ip) ?? perAccount.hit(`${request.ip} ${login.trim().toLowerCase()}`);
+    const wait = throttle.wait(request.ip, login);
     if (wait !== null) {
       const page = loginPage(ctx.details.uid, issueCsrf(request, reply), await clientView(ctx.provider, ctx.details), {
         login,
-        error: `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        error: tooManyAttempts(wait),
       });
       return html(reply.header('retry-after', String(wait)), 429, page);
     }
@@ -313,6 +307,7 @@ function registerInteractionRoutes(app: FastifyInstance, services: Services): vo
       user = await uc.signIn(services, login, form.get('password') ?? '');
     } catch (err) {
       if (!isWikiError(err, 'UNAUTHORIZED')) throw err;
+      throttle.failed(request.ip, login);
       const page = loginPage(ctx.details.uid, issueCsrf(request, reply), await clientView(ctx.provider, ctx.details), { login, error: err.message });
       return html(reply, 401, page);
     }

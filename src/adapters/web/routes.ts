@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../auth/actor.js';
 import { can } from '../../auth/policy.js';
+import { signInThrottleOf, tooManyAttempts } from '../../auth/throttle.js';
 import { isWikiError, WikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
@@ -120,6 +121,12 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
       checkCsrf(request, ctx, field(f, '_csrf'));
       const next = safeNext(field(f, 'next'));
       const login = field(f, 'login') ?? '';
+      const throttle = signInThrottleOf(services);
+      const wait = throttle.wait(request.ip, login);
+      if (wait !== null) {
+        reply.header('retry-after', String(wait));
+        return sendHtml(reply, ctx, 429, 'Sign in', vp.signinView(ctx.csrf, next, tooManyAttempts(wait), login), null);
+      }
       try {
         const started = await uc.startSession(services, login, field(f, 'password') ?? '', String(request.headers['user-agent'] ?? ''));
         if (ctx.sessionSecret) await uc.endSession(services, ctx.sessionSecret);
@@ -127,6 +134,7 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
         return reply.redirect(next, 303);
       } catch (err) {
         if (!isWikiError(err, 'UNAUTHORIZED')) throw err;
+        throttle.failed(request.ip, login);
         return sendHtml(reply, ctx, 401, 'Sign in', vp.signinView(ctx.csrf, next, err.message, login), null);
       }
     });
