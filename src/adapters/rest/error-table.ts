@@ -1,30 +1,5 @@
 /**
- * The REST adapter's one table from WikiError codes to HTTP statuses. A test checks that every code is mapped.
+ * The REST adapter's table from WikiError codes to HTTP statuses: the HTTP adapters' shared one. A test checks that
+ * every code is mapped.
  */
-import type { ErrorCode } from '../../errors.js';
-
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  INVALID_INPUT: 400,
-  INVALID_PATH: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  WIKI_NOT_FOUND: 404,
-  WIKI_EXISTS: 409,
-  USER_NOT_FOUND: 404,
-  USER_EXISTS: 409,
-  PAGE_NOT_FOUND: 404,
-  PAGE_EXISTS: 409,
-  SECTION_NOT_FOUND: 404,
-  ATTACHMENT_NOT_FOUND: 404,
-  REVISION_NOT_FOUND: 404,
-  REVISION_CONFLICT: 409,
-  EDIT_NO_MATCH: 422,
-  EDIT_AMBIGUOUS: 422,
-  NOTHING_TO_REVERT: 409,
-  QUOTA_EXCEEDED: 403,
-  TOKEN_NOT_FOUND: 404,
-  RATE_LIMITED: 429,
-  REPOSITORY_CORRUPT: 500,
-  INTERNAL: 500,
-};
+export { HTTP_STATUS } from '../http-status.js';
