@@ -26,7 +26,7 @@ import { generateCorpus, prng, type Corpus, type CorpusPage } from './corpus.js'
 import { createTenant, createWiki, fillBatched, fillOneCommitPerPage, makeDataDir, probeFileCreation, removeDataDir, startServer, type BenchServer, type Tenant } from './fixture.js';
 import { encodePath, expectJson, HttpClient, type HttpResponse } from './http-client.js';
 import { CallTimer, formatProfile, PhaseProfiler } from './profile.js';
-import { formatTable, median, passes, summarize, type Row, type Summary } from './report.js';
+import { formatTable, wholeNumber as num, median, passes, summarize, type Row, type Summary } from './report.js';
 import { verifyAcknowledged } from './verify-writes.js';
 
 
@@ -80,12 +80,6 @@ function parseOptions(args: string[]): Options | null {
     strict: true,
   });
   if (values.help) return null;
-  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
   return {
     pages: num('pages', values.pages, 500, 100, 10_000),
     big: num('big', values.big, 10_000, 0, 10_000),

@@ -24,7 +24,7 @@ import { HOT_LINES, hotContent, pageSets } from './engine.js';
 import { revisionOf, timed, type WritersInput, type WritersOutput } from './mcp-writers.js';
 import { verifyAcknowledged } from './verify-writes.js';
 import { createTenant, createWiki, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer } from './fixture.js';
-import { formatTable, passes, summarize, type Row } from './report.js';
+import { formatTable, wholeNumber as num, passes, summarize, type Row } from './report.js';
 
 
 const HELP = `Usage: npm run bench -- mcp [options]
@@ -65,12 +65,6 @@ function parseOptions(args: string[]): Options | null {
     strict: true,
   });
   if (values.help) return null;
-  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
   return {
     pages: num('pages', values.pages, 500, 100, 10_000),
     samples: num('samples', values.samples, 200, 20, 10_000),
