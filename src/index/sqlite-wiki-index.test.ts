@@ -742,3 +742,33 @@ void test('a page whose last commit is not indexed still answers', () => {
     assert.deepEqual(paths(index.listPages({ updatedSince: '2000-01-01' })), []);
   });
 });
+
+void test('fileHistory follows any file (an attachment) back through a rename, newest first', () => {
+  withIndex((index) => {
+    const c = (n: number): ReturnType<typeof makeCommit> => makeCommit(`f${n}`, `2024-02-0${n}T00:00:00Z`);
+    const [c1, c2, c3, c4] = [c(1), c(2), c(3), c(4)];
+    index.apply({
+      head: c4.oid,
+      commits: [c1, c2, c3, c4],
+      changes: [
+        { commit: c1.oid, status: 'A', path: 'Page/map.png', oldPath: null },
+        { commit: c2.oid, status: 'M', path: 'Page/map.png', oldPath: null },
+        { commit: c2.oid, status: 'A', path: 'Page/other.png', oldPath: null },
+        { commit: c3.oid, status: 'R', path: 'Page/world-map.png', oldPath: 'Page/map.png' },
+        { commit: c4.oid, status: 'M', path: 'Page/other.png', oldPath: null },
+      ],
+      upserts: [],
+      deletes: [],
+    });
+    assert.deepEqual(
+      index.fileHistory('Page/world-map.png').map((e) => [e.oid, e.path, e.status]),
+      [
+        [c3.oid, 'Page/world-map.png', 'R'],
+        [c2.oid, 'Page/map.png', 'M'],
+        [c1.oid, 'Page/map.png', 'A'],
+      ],
+    );
+    assert.deepEqual(index.fileHistory('Page/world-map.png', { limit: 1, offset: 1 }).map((e) => e.oid), [c2.oid]);
+    assert.deepEqual(index.fileHistory('Page/missing.png'), []);
+  });
+});
