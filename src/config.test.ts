@@ -103,3 +103,26 @@ void test('management settings: admin email, rate limits and tier limits from WI
     assert.throws(() => loadConfig({}, env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
   }
 });
+
+void test('reads the SMTP settings and refuses bad ones, without echoing a password', () => {
+  const none = loadConfig({}, {});
+  assert.deepEqual([none.smtpUrl, none.smtpFrom], [null, null]);
+  const set = loadConfig({}, { WIKIBOT_SMTP_URL: 'smtps://me:s3cret@mail.example.org:465', WIKIBOT_SMTP_FROM: 'Wikibot <wiki@example.org>' });
+  assert.deepEqual([set.smtpUrl, set.smtpFrom], ['smtps://me:s3cret@mail.example.org:465', 'Wikibot <wiki@example.org>']);
+  assert.equal(loadConfig({}, { WIKIBOT_SMTP_URL: 'smtp://127.0.0.1:2525', WIKIBOT_SMTP_FROM: 'wiki@example.org' }).smtpFrom, 'wiki@example.org');
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ WIKIBOT_SMTP_URL: 'smtp://127.0.0.1:25' }, /WIKIBOT_SMTP_FROM must be set with WIKIBOT_SMTP_URL/],
+    [{ WIKIBOT_SMTP_URL: 'http://me:s3cret@mail.example.org', WIKIBOT_SMTP_FROM: 'a@b' }, /WIKIBOT_SMTP_URL must look like smtp:\/\//],
+    [{ WIKIBOT_SMTP_URL: 'mail.example.org', WIKIBOT_SMTP_FROM: 'a@b' }, /WIKIBOT_SMTP_URL must look like/],
+    [{ WIKIBOT_SMTP_URL: 'smtp://host/path', WIKIBOT_SMTP_FROM: 'a@b' }, /WIKIBOT_SMTP_URL must look like/],
+    [{ WIKIBOT_SMTP_URL: 'smtp://host', WIKIBOT_SMTP_FROM: 'nobody' }, /WIKIBOT_SMTP_FROM must be an address/],
+    [{ WIKIBOT_SMTP_URL: 'smtp://host', WIKIBOT_SMTP_FROM: 'Eve <a@b>\r\nBcc: x@y' }, /WIKIBOT_SMTP_FROM must be an address/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(
+      () => loadConfig({}, env),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('s3cret'),
+      JSON.stringify(env),
+    );
+  }
+});

@@ -61,6 +61,10 @@ export interface Config {
   secretKey: string | null;
   /** How often a linked wiki syncs with its external remote, in milliseconds (WIKIBOT_SYNC_INTERVAL_MS). */
   syncIntervalMs: number;
+  /** SMTP server for verification and password-reset mail (WIKIBOT_SMTP_URL: smtp:// or smtps://, optional user:pass@); null sends no mail. */
+  smtpUrl: string | null;
+  /** Sender of that mail, e.g. `Wikibot <wiki@example.org>` (WIKIBOT_SMTP_FROM); required with WIKIBOT_SMTP_URL. */
+  smtpFrom: string | null;
 }
 
 const MB = 1024 * 1024;
@@ -156,6 +160,29 @@ function adminEmail(raw: string | undefined): string | null {
   return email;
 }
 
+/** `smtp://[user:pass@]host[:port]` or `smtps://…`; the value is kept as given (nodemailer reads it). */
+function smtpUrl(raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '' || (url.pathname !== '' && url.pathname !== '/')) {
+    throw new ConfigError(`WIKIBOT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465, got "${raw.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  }
+  return raw.trim();
+}
+
+/** An address (`a@b`) or a display name with one (`Name <a@b>`), on one line. */
+function smtpFrom(raw: string): string {
+  const text = raw.trim();
+  if (!/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(text)) {
+    throw new ConfigError(`WIKIBOT_SMTP_FROM must be an address like wiki@example.org or "Wikibot <wiki@example.org>", got "${raw}"`);
+  }
+  return text;
+}
+
 /**
  * Builds the configuration. `flags` are command-line values by setting name (`host`, `port`, `data`); `env` is
  * usually `process.env`. Throws ConfigError naming the bad setting.
@@ -190,6 +217,9 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     return v ? flag(v[0], v[1]) : false;
   };
   const key = pick(null, 'WIKIBOT_SECRET_KEY');
+  const smtp = pick(null, 'WIKIBOT_SMTP_URL');
+  const from = pick(null, 'WIKIBOT_SMTP_FROM');
+  if (smtp && !from) throw new ConfigError('WIKIBOT_SMTP_FROM must be set with WIKIBOT_SMTP_URL (the sender of verification and reset mail)');
 
   return Object.freeze({
     host: host?.[1] ?? '127.0.0.1',
@@ -215,5 +245,7 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     templateTimeoutMs: num('WIKIBOT_TEMPLATE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     secretKey: key ? secretKey(key[0], key[1]) : null,
     syncIntervalMs: num('WIKIBOT_SYNC_INTERVAL_MS', 15 * 60_000, 1000, 7 * 86_400_000),
+    smtpUrl: smtp ? smtpUrl(smtp[1]) : null,
+    smtpFrom: from ? smtpFrom(from[1]) : null,
   });
 }

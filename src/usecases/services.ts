@@ -9,6 +9,7 @@ import type { RepoStore } from '../git/repo-store.js';
 import type { IndexStore } from '../index/index-store.js';
 import { SqliteIndexStore } from '../index/index.js';
 import type { MetaStore } from '../meta/meta-store.js';
+import { SmtpMailer, type Mailer } from './mailer.js';
 import { SqliteMetaStore } from '../meta/index.js';
 import { WikiRuntimes } from './runtime.js';
 
@@ -25,6 +26,8 @@ export interface Services {
   repos: RepoStore;
   indexes: IndexStore;
   runtimes: WikiRuntimes;
+  /** Sends verification and reset mail; null when WIKIBOT_SMTP_URL is not set. */
+  mailer: Mailer | null;
   /** Replaced by the server's logger once it exists. */
   log: Logger;
 }
@@ -42,11 +45,13 @@ export async function openServices(config: Config, log: Logger = silentLogger): 
     idleMs: config.gitIdleMs,
   });
   const indexes = new SqliteIndexStore({ root: join(config.dataDir, 'index'), maxOpen: config.openIndexes });
-  return { config, meta, repos, indexes, runtimes: new WikiRuntimes(), log };
+  const mailer = config.smtpUrl !== null && config.smtpFrom !== null ? new SmtpMailer(config.smtpUrl, config.smtpFrom) : null;
+  return { config, meta, repos, indexes, runtimes: new WikiRuntimes(), mailer, log };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   await services.repos.close();
   services.indexes.close();
   await services.meta.close();
+  services.mailer?.close();
 }
