@@ -126,3 +126,28 @@ void test('reads the SMTP settings and refuses bad ones, without echoing a passw
     );
   }
 });
+
+void test('WIKIBOT_OIDC_PROVIDERS: none by default, a JSON array of providers, each mistake named', () => {
+  assert.deepEqual(loadConfig({}, {}).oidcProviders, []);
+  const one = { id: 'corp', name: 'Corp SSO', issuer: 'https://id.example.org/realms/x', client_id: 'wikibot', client_secret: 's3cret' };
+  const set = loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: JSON.stringify([one, { ...one, id: 'local', issuer: 'http://127.0.0.1:9000' }]) });
+  assert.deepEqual(set.oidcProviders, [
+    { id: 'corp', name: 'Corp SSO', issuer: 'https://id.example.org/realms/x', clientId: 'wikibot', clientSecret: 's3cret' },
+    { id: 'local', name: 'Corp SSO', issuer: 'http://127.0.0.1:9000', clientId: 'wikibot', clientSecret: 's3cret' },
+  ]);
+  assert.ok(Object.isFrozen(set.oidcProviders) && Object.isFrozen(set.oidcProviders[0]));
+  const cases: Array<[string, RegExp]> = [
+    ['not json', /WIKIBOT_OIDC_PROVIDERS must be a JSON array like/],
+    ['{"id": "x"}', /WIKIBOT_OIDC_PROVIDERS must be a JSON array of providers/],
+    ['[3]', /WIKIBOT_OIDC_PROVIDERS\[0\] must be an object/],
+    [JSON.stringify([{ ...one, client_secret: '' }]), /WIKIBOT_OIDC_PROVIDERS\[0\]\.client_secret must be a non-empty string/],
+    [JSON.stringify([{ ...one, scope: 'x' }]), /WIKIBOT_OIDC_PROVIDERS\[0\]: unknown field "scope"/],
+    [JSON.stringify([{ ...one, id: 'Bad Id' }]), /WIKIBOT_OIDC_PROVIDERS\[0\]\.id must be 1 to 31 lowercase/],
+    [JSON.stringify([one, one]), /WIKIBOT_OIDC_PROVIDERS\[1\]\.id "corp" is used by two providers/],
+    [JSON.stringify([{ ...one, issuer: 'id.example.org' }]), /WIKIBOT_OIDC_PROVIDERS\[0\]\.issuer must be a URL/],
+    [JSON.stringify([{ ...one, issuer: 'http://id.example.org' }]), /WIKIBOT_OIDC_PROVIDERS\[0\]\.issuer must be an https URL/],
+  ];
+  for (const [raw, message] of cases) {
+    assert.throws(() => loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: raw }), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+  }
+});

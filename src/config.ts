@@ -65,6 +65,20 @@ export interface Config {
   smtpUrl: string | null;
   /** Sender of that mail, e.g. `Wikibot <wiki@example.org>` (WIKIBOT_SMTP_FROM); required with WIKIBOT_SMTP_URL. */
   smtpFrom: string | null;
+  /** OpenID Connect providers people may sign in with (WIKIBOT_OIDC_PROVIDERS, a JSON array); empty: none. */
+  oidcProviders: readonly OidcProviderConfig[];
+}
+
+/** One OpenID Connect provider registered by the operator; the redirect URI to register is `<base>/-/oidc/<id>/callback`. */
+export interface OidcProviderConfig {
+  /** Short name in addresses (`/-/oidc/<id>/…`) and in the identities table: lowercase letters, digits, `-`. */
+  id: string;
+  /** Shown on the sign-in button: "Sign in with <name>". */
+  name: string;
+  /** Issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. https, or http on loopback only. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
 }
 
 const MB = 1024 * 1024;
@@ -151,6 +165,54 @@ function secretKey(name: string, raw: string): string {
     throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. the output of: openssl rand -base64 32), got ${bytes.length} bytes`);
   }
   return bytes.toString('base64');
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * WIKIBOT_OIDC_PROVIDERS: `[{"id": "google", "name": "Google", "issuer": "https://accounts.google.com",
+ * "client_id": "…", "client_secret": "…"}]`. Every mistake is named with the provider's position and field.
+ */
+function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfig[] {
+  const name = 'WIKIBOT_OIDC_PROVIDERS';
+  if (raw === undefined || raw.trim() === '') return Object.freeze([]);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a JSON array like [{"id": "google", "name": "Google", "issuer": "https://accounts.google.com", "client_id": "…", "client_secret": "…"}]`);
+  }
+  if (!Array.isArray(value)) throw new ConfigError(`${name} must be a JSON array of providers`);
+  const seen = new Set<string>();
+  const out = value.map((entry: unknown, i): OidcProviderConfig => {
+    const at = `${name}[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new ConfigError(`${at} must be an object with id, name, issuer, client_id and client_secret`);
+    const e = entry as Record<string, unknown>;
+    for (const key of Object.keys(e)) {
+      if (!['id', 'name', 'issuer', 'client_id', 'client_secret'].includes(key)) throw new ConfigError(`${at}: unknown field "${key}" (id, name, issuer, client_id, client_secret)`);
+    }
+    const text = (key: string): string => {
+      const v = e[key];
+      if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`${at}.${key} must be a non-empty string`);
+      return v.trim();
+    };
+    const id = text('id');
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(id)) throw new ConfigError(`${at}.id must be 1 to 31 lowercase letters, digits or "-", got "${id}"`);
+    if (seen.has(id)) throw new ConfigError(`${at}.id "${id}" is used by two providers`);
+    seen.add(id);
+    const issuer = text('issuer');
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new ConfigError(`${at}.issuer must be a URL, got "${issuer}"`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      throw new ConfigError(`${at}.issuer must be an https URL (plain http only on localhost), got "${issuer}"`);
+    }
+    return Object.freeze({ id, name: text('name'), issuer, clientId: text('client_id'), clientSecret: text('client_secret') });
+  });
+  return Object.freeze(out);
 }
 
 function adminEmail(raw: string | undefined): string | null {
@@ -247,5 +309,6 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     syncIntervalMs: num('WIKIBOT_SYNC_INTERVAL_MS', 15 * 60_000, 1000, 7 * 86_400_000),
     smtpUrl: smtp ? smtpUrl(smtp[1]) : null,
     smtpFrom: from ? smtpFrom(from[1]) : null,
+    oidcProviders: parseOidcProviders(pick(null, 'WIKIBOT_OIDC_PROVIDERS')?.[1]),
   });
 }

@@ -11,6 +11,14 @@ import type { MetaDatabase, SessionsTable, TokensTable, UsersTable, WikisTable }
 
 import type { Invitation, UserPatch, WikiPatch } from './meta-store.js';
 import type { InvitationsTable } from './schema.js';
+import type { EmailToken } from './meta-store.js';
+import type { EmailTokensTable } from './schema.js';
+import type { Identity } from './meta-store.js';
+import type { IdentitiesTable } from './schema.js';
+
+function toIdentity(row: Selectable<IdentitiesTable>): Identity {
+  return { providerId: row.provider_id, subject: row.subject, userId: row.user_id, email: row.email, createdAt: row.created_at };
+}
 
 export type ConstraintViolation = 'unique' | 'foreign-key';
 
@@ -40,7 +48,12 @@ function toUser(row: Selectable<UsersTable>): User {
     tier: row.tier,
     disabled: row.disabled !== 0,
     createdAt: row.created_at,
+    emailVerifiedAt: row.email_verified_at,
   };
+}
+
+function toEmailToken(row: Selectable<EmailTokensTable>): EmailToken {
+  return { id: row.id, userId: row.user_id, purpose: row.purpose, hash: row.hash, email: row.email, expiresAt: row.expires_at, createdAt: row.created_at };
 }
 
 function parseCategories(json: string): string[] {
@@ -469,8 +482,9 @@ export abstract class KyselyMetaStore implements MetaStore {
   }
 
   async updateUser(id: number, patch: UserPatch): Promise<User | null> {
-    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number; password_hash?: string | null } = {};
+    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number; password_hash?: string | null; email_verified_at?: string | null } = {};
     if (patch.tier !== undefined) set.tier = patch.tier;
+    if (patch.emailVerifiedAt !== undefined) set.email_verified_at = patch.emailVerifiedAt;
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
     if (patch.isAdmin !== undefined) set.is_admin = patch.isAdmin ? 1 : 0;
@@ -532,6 +546,67 @@ export abstract class KyselyMetaStore implements MetaStore {
       .orderBy('wiki_id')
       .execute();
     return rows.map(toInvitation);
+  }
+
+  async addIdentity(input: Omit<Identity, 'createdAt'>): Promise<Identity> {
+    try {
+      const row = await this.db
+        .insertInto('identities')
+        .values({ provider_id: input.providerId, subject: input.subject, user_id: input.userId, email: input.email, created_at: new Date().toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toIdentity(row);
+    } catch (err) {
+      const violation = this.constraintViolation(err);
+      if (violation === 'unique') throw new WikiError('USER_EXISTS', `This ${input.providerId} account is already linked to an account.`, { providerId: input.providerId });
+      if (violation === 'foreign-key') throw new WikiError('USER_NOT_FOUND', `No user with id ${input.userId}.`);
+      throw err;
+    }
+  }
+
+  async findIdentity(providerId: string, subject: string): Promise<Identity | null> {
+    const row = await this.db.selectFrom('identities').selectAll().where('provider_id', '=', providerId).where('subject', '=', subject).executeTakeFirst();
+    return row ? toIdentity(row) : null;
+  }
+
+  async listIdentities(userId: number): Promise<Identity[]> {
+    const rows = await this.db.selectFrom('identities').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('provider_id').execute();
+    return rows.map(toIdentity);
+  }
+
+  async removeIdentity(userId: number, providerId: string, subject: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('identities')
+      .where('user_id', '=', userId)
+      .where('provider_id', '=', providerId)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async createEmailToken(input: Omit<EmailToken, 'id' | 'createdAt'>): Promise<EmailToken> {
+    try {
+      const row = await this.db
+        .insertInto('email_tokens')
+        .values({ user_id: input.userId, purpose: input.purpose, hash: input.hash, email: input.email, expires_at: input.expiresAt, created_at: new Date().toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toEmailToken(row);
+    } catch (err) {
+      if (this.constraintViolation(err) !== 'foreign-key') throw err;
+      throw new WikiError('USER_NOT_FOUND', `There is no user ${input.userId}.`, { id: input.userId });
+    }
+  }
+
+  /** One statement that deletes and returns: two clicks on the same link at once cannot both get the token. */
+  async takeEmailToken(purpose: EmailToken['purpose'], hash: string): Promise<EmailToken | null> {
+    const row = await this.db.deleteFrom('email_tokens').where('purpose', '=', purpose).where('hash', '=', hash).returningAll().executeTakeFirst();
+    return row ? toEmailToken(row) : null;
+  }
+
+  async deleteEmailTokens(userId: number, purpose: EmailToken['purpose']): Promise<number> {
+    const result = await this.db.deleteFrom('email_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async deleteInvitation(wikiId: number, email: string): Promise<boolean> {

@@ -677,6 +677,42 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
         }));
     });
 
+    void describe('identities', () => {
+      void it('links provider accounts by subject, finds, lists oldest first and unlinks only the user’s own', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const a1 = await store.addIdentity({ providerId: 'corp', subject: 'sub-1', userId: alice.id, email: 'alice@corp.example' });
+          assert.deepEqual([a1.providerId, a1.subject, a1.userId, a1.email], ['corp', 'sub-1', alice.id, 'alice@corp.example']);
+          assert.ok(a1.createdAt.endsWith('Z'));
+          const a2 = await store.addIdentity({ providerId: 'other', subject: 'sub-1', userId: alice.id, email: null });
+          const b1 = await store.addIdentity({ providerId: 'corp', subject: 'SUB-1', userId: bob.id, email: null });
+          assert.deepEqual(await store.findIdentity('corp', 'sub-1'), a1);
+          assert.deepEqual(await store.findIdentity('corp', 'SUB-1'), b1, 'subjects are compared exactly');
+          assert.equal(await store.findIdentity('corp', 'sub-2'), null);
+          assert.deepEqual(await store.listIdentities(alice.id), [a1, a2]);
+          assert.equal(await store.removeIdentity(alice.id, 'corp', 'SUB-1'), false);
+          assert.deepEqual(await store.findIdentity('corp', 'SUB-1'), b1);
+          assert.equal(await store.removeIdentity(alice.id, 'corp', 'sub-1'), true);
+          assert.equal(await store.removeIdentity(alice.id, 'corp', 'sub-1'), false);
+          assert.deepEqual(await store.listIdentities(alice.id), [a2]);
+        }));
+
+      void it('refuses a subject linked already or a missing user, changing nothing; deleting the user unlinks', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const a1 = await store.addIdentity({ providerId: 'corp', subject: 's', userId: alice.id, email: null });
+          await rejectsWith(store.addIdentity({ providerId: 'corp', subject: 's', userId: bob.id, email: null }), 'USER_EXISTS', /already linked/);
+          await rejectsWith(store.addIdentity({ providerId: 'corp', subject: 't', userId: 999, email: null }), 'USER_NOT_FOUND', /No user with id 999/);
+          assert.deepEqual(await store.findIdentity('corp', 's'), a1);
+          assert.deepEqual(await store.listIdentities(bob.id), []);
+          assert.equal(await store.findIdentity('corp', 't'), null);
+          await store.deleteUser(alice.id);
+          assert.equal(await store.findIdentity('corp', 's'), null);
+        }));
+    });
+
     void it('ping succeeds on an open store', () => withStore((store) => store.ping()));
   });
 }

@@ -20,6 +20,8 @@ export interface User {
   tier: Tier;
   disabled: boolean;
   createdAt: string;
+  /** When the person proved they read mail at `email` (a followed verification link); null: not verified. */
+  emailVerifiedAt: string | null;
 }
 
 export interface Wiki {
@@ -145,6 +147,17 @@ export interface Invitation {
   createdAt: string;
 }
 
+/** An account at an OpenID Connect provider linked to a user: `(providerId, subject)` is unique. */
+export interface Identity {
+  providerId: string;
+  /** The provider's `sub` claim: stable for the person at that provider. */
+  subject: string;
+  userId: number;
+  /** The email the provider gave when linking, shown on the account page only (never used to match accounts). */
+  email: string | null;
+  createdAt: string;
+}
+
 /** Account fields an operator (or the account's owner) may change; omitted fields stay as they are. */
 export interface UserPatch {
   tier?: Tier;
@@ -152,6 +165,24 @@ export interface UserPatch {
   isAdmin?: boolean;
   /** A new scrypt hash (changing the password); null leaves the account without one. */
   passwordHash?: string | null;
+  /** When the email was verified; null marks it unverified again. */
+  emailVerifiedAt?: string | null;
+}
+
+/** What a link mailed to a person is for. */
+export type EmailTokenPurpose = 'reset' | 'verify';
+
+/** A one-time link mailed to a person (password reset, email verification); only the token's hash is stored. */
+export interface EmailToken {
+  id: number;
+  userId: number;
+  purpose: EmailTokenPurpose;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+  /** The address it was sent to. */
+  email: string;
+  expiresAt: string;
+  createdAt: string;
 }
 
 /** Wiki settings that may change after creation; omitted fields stay as they are. */
@@ -238,6 +269,21 @@ export interface MetaStore {
   listInvitationsForEmail(email: string): Promise<Invitation[]>;
   /** False when there was no such invitation. */
   deleteInvitation(wikiId: number, email: string): Promise<boolean>;
+
+  /** Stores a one-time mailed token. USER_NOT_FOUND for a missing user. */
+  createEmailToken(input: Omit<EmailToken, 'id' | 'createdAt'>): Promise<EmailToken>;
+  /** Deletes and returns the token of this purpose and hash, whatever its expiry (the caller decides): each works once. */
+  takeEmailToken(purpose: EmailTokenPurpose, hash: string): Promise<EmailToken | null>;
+  /** Deletes a user's tokens of one purpose (a reset used or superseded); returns how many. */
+  deleteEmailTokens(userId: number, purpose: EmailTokenPurpose): Promise<number>;
+
+  /** Links a provider account to a user. USER_EXISTS when that (provider, subject) is linked already; USER_NOT_FOUND for a missing user. */
+  addIdentity(input: Omit<Identity, 'createdAt'>): Promise<Identity>;
+  findIdentity(providerId: string, subject: string): Promise<Identity | null>;
+  /** The user's linked provider accounts, oldest first. */
+  listIdentities(userId: number): Promise<Identity[]>;
+  /** Unlinks one of the user's identities; false when the user had no such identity. */
+  removeIdentity(userId: number, providerId: string, subject: string): Promise<boolean>;
 
   /** Throws when the store cannot be used (readiness check). */
   ping(): Promise<void>;

@@ -198,6 +198,38 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  '0007_identities': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Accounts are linked by the provider's subject, never by email: (provider, subject) names one person.
+      await db.schema
+        .createTable('identities')
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('email', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('identities_pk', ['provider_id', 'subject'])
+        .execute();
+      await db.schema.createIndex('identities_user').on('identities').column('user_id').execute();
+    },
+  },
+  // One-time links mailed to people (password reset, email verification), and whether an account's email is verified.
+  '0006_email_tokens': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('users').addColumn('email_verified_at', 'text').execute();
+      await db.schema
+        .createTable('email_tokens')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('reset', 'verify')`))
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('email_tokens_user').on('email_tokens').columns(['user_id', 'purpose']).execute();
+    },
+  },
 };
 
 /** Hands the migrations above to Kysely's `Migrator`. */

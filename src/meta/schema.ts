@@ -17,6 +17,8 @@ export interface UsersTable {
   tier: Generated<Tier>;
   disabled: Generated<number>;
   created_at: string;
+  /** When the person followed a verification link sent to `email`; null: not verified (yet). */
+  email_verified_at: string | null;
 }
 
 export interface WikisTable {
@@ -86,7 +88,16 @@ export interface InvitationsTable {
   created_at: string;
 }
 
+export interface IdentitiesTable {
+  provider_id: string;
+  subject: string;
+  user_id: number;
+  email: string | null;
+  created_at: string;
+}
+
 export interface MetaDatabase {
+  identities: IdentitiesTable;
   users: UsersTable;
   wikis: WikisTable;
   grants: GrantsTable;
@@ -95,4 +106,17 @@ export interface MetaDatabase {
   oauth_records: OAuthRecordsTable;
   oauth_keys: OAuthKeysTable;
   sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+}
+
+export interface EmailTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: 'reset' | 'verify';
+  /** SHA-256 of the token, hex; the token itself only ever travels in the mail. */
+  hash: string;
+  /** The address the link was sent to: a verification counts only while the account still has it. */
+  email: string;
+  expires_at: string;
+  created_at: string;
 }
