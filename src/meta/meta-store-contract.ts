@@ -69,6 +69,7 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
               tier: 'free',
               disabled: false,
               createdAt: '',
+              emailVerifiedAt: null,
             },
           );
           assert.ok(Date.parse(alice.createdAt) >= before - 1000 && alice.createdAt.endsWith('Z'));
@@ -710,6 +711,49 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.equal(await store.findIdentity('corp', 't'), null);
           await store.deleteUser(alice.id);
           assert.equal(await store.findIdentity('corp', 's'), null);
+        }));
+    });
+
+    void describe('email tokens', () => {
+      void it('takes a token once, by purpose and hash, whatever its expiry; deleting by user and purpose leaves others', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const past = new Date(Date.now() - 1000).toISOString();
+          const t = await store.createEmailToken({ userId: alice.id, purpose: 'reset', hash: hashOf(1), email: alice.email, expiresAt: past });
+          assert.deepEqual([t.userId, t.purpose, t.email, t.expiresAt], [alice.id, 'reset', 'alice@example.org', past]);
+          assert.equal(await store.takeEmailToken('verify', hashOf(1)), null, 'another purpose does not take it');
+          assert.deepEqual(await store.takeEmailToken('reset', hashOf(1)), t);
+          assert.equal(await store.takeEmailToken('reset', hashOf(1)), null, 'a second take finds nothing');
+          const future = new Date(Date.now() + 3_600_000).toISOString();
+          await store.createEmailToken({ userId: alice.id, purpose: 'reset', hash: hashOf(2), email: alice.email, expiresAt: future });
+          await store.createEmailToken({ userId: alice.id, purpose: 'reset', hash: hashOf(3), email: alice.email, expiresAt: future });
+          await store.createEmailToken({ userId: alice.id, purpose: 'verify', hash: hashOf(4), email: alice.email, expiresAt: future });
+          await store.createEmailToken({ userId: bob.id, purpose: 'reset', hash: hashOf(5), email: bob.email, expiresAt: future });
+          assert.equal(await store.deleteEmailTokens(alice.id, 'reset'), 2);
+          assert.equal(await store.takeEmailToken('reset', hashOf(2)), null);
+          assert.equal((await store.takeEmailToken('verify', hashOf(4)))?.userId, alice.id);
+          assert.equal((await store.takeEmailToken('reset', hashOf(5)))?.userId, bob.id);
+        }));
+      void it('refuses a token of a missing user; deleting the user deletes their tokens', () =>
+        withStore(async (store) => {
+          const future = new Date(Date.now() + 3_600_000).toISOString();
+          await rejectsWith(store.createEmailToken({ userId: 999, purpose: 'verify', hash: hashOf(7), email: 'x@example.org', expiresAt: future }), 'USER_NOT_FOUND', /no user 999/);
+          assert.equal(await store.takeEmailToken('verify', hashOf(7)), null);
+          const alice = await user(store, 'alice');
+          await store.createEmailToken({ userId: alice.id, purpose: 'verify', hash: hashOf(8), email: alice.email, expiresAt: future });
+          await store.deleteUser(alice.id);
+          assert.equal(await store.takeEmailToken('verify', hashOf(8)), null);
+        }));
+      void it('marks an email verified and unverified through updateUser', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          assert.equal(alice.emailVerifiedAt, null);
+          const at = new Date().toISOString();
+          assert.equal((await store.updateUser(alice.id, { emailVerifiedAt: at }))?.emailVerifiedAt, at);
+          assert.equal((await store.getUserByEmail('ALICE@example.org'))?.emailVerifiedAt, at);
+          assert.equal((await store.updateUser(alice.id, { tier: 'premium' }))?.emailVerifiedAt, at, 'other changes keep it');
+          assert.equal((await store.updateUser(alice.id, { emailVerifiedAt: null }))?.emailVerifiedAt, null);
         }));
     });
 

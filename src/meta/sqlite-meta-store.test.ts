@@ -74,7 +74,7 @@ void describe('SqliteMetaStore', () => {
           .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
           .pluck()
           .all();
-        assert.deepEqual(tables, ['grants', 'identities', 'invitations', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'oauth_keys', 'oauth_records', 'sessions', 'sync_links', 'tokens', 'users', 'wikis']);
+        assert.deepEqual(tables, ['email_tokens', 'grants', 'identities', 'invitations', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'oauth_keys', 'oauth_records', 'sessions', 'sync_links', 'tokens', 'users', 'wikis']);
       } finally {
         raw.close();
       }
@@ -97,6 +97,7 @@ void describe('SqliteMetaStore', () => {
           '0003_sessions',
           '0004_oauth',
           '0005_jobs_sync',
+          '0006_email_tokens',
           '0007_identities',
         ]);
       } finally {
