@@ -14,6 +14,7 @@ import { registerAccountRoutes, registerWebRoutes } from './adapters/web/index.j
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
 import { registerManagementRoutes } from './adapters/rest/management-routes.js';
 import { registerRateLimit } from './adapters/rest/rate-limit.js';
+import { registerEmailRoutes } from './adapters/web/email-routes.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
 
@@ -94,6 +95,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   registerGitHttpRoutes(app, services);
   registerWebRoutes(app, services);
   registerAccountRoutes(app, services);
+  registerEmailRoutes(app, services);
   return app;
 }
 

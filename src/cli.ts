@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { isWikiError } from './errors.js';
 import { JobWorker } from './jobs/index.js';
 import * as uc from './usecases/index.js';
+import { createResetLink } from './usecases/password-reset.js';
 
 const USAGE = `Usage: wikibot <command> [options]
 
@@ -21,6 +22,8 @@ Commands:
                                       lapsed: the user's wikis become read-only
   user disable <username>             tokens and sessions stop working at once
   user enable <username>
+  user reset-link <username>          prints a one-time password-reset link (works once, for an hour);
+                                      uses WIKIBOT_BASE_URL, else http://host:port
   wiki create <owner>/<slug> [--name <n>] [--purpose <p>] [--public]
               [--template <url>]    start from a git repository (premium owners)
   token create --user <username> [--wiki <owner>/<slug>] [--scope read|write]
@@ -123,6 +126,12 @@ export async function main(argv: string[]): Promise<number> {
       const tier = required(positionals[3], 'free|premium|lapsed');
       const user = await withServices(config, (s) => uc.setUserTier(s, required(arg, '<username>'), tier));
       console.log(`${user.username} is now on the ${user.tier} tier${user.tier === 'lapsed' ? ' (their wikis are read-only)' : ''}`);
+      return 0;
+    }
+    case 'user reset-link': {
+      const r = await withServices(config, (s) => createResetLink(s, required(arg, '<username>')));
+      console.error(`reset link for ${r.user.username} <${r.user.email}>; it works once, for an hour (until ${r.expiresAt}):`);
+      console.log(r.link);
       return 0;
     }
     case 'user disable':

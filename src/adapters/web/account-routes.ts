@@ -11,7 +11,8 @@ import { isWikiError, WikiError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
-import { changePassword, signUp } from '../../usecases/sign-up.js';
+import { signUpWithEmail } from '../../usecases/email.js';
+import { changePassword } from '../../usecases/sign-up.js';
 import * as av from './account-views.js';
 import * as dv from './dashboard-views.js';
 import { WEB_STATUS } from './error-table.js';
@@ -265,7 +266,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
       const form = { username: f.get('username') ?? '', email: f.get('email') ?? '' };
       try {
-        await signUp(services, { ...form, password: f.get('password') ?? '' });
+        await signUpWithEmail(services, { ...form, password: f.get('password') ?? '' });
       } catch (err) {
         if (!isFormError(err)) throw err;
         return sendPage(reply, ctx, WEB_STATUS[err.code], 'Create an account', av.signupView(ctx.csrf, err.message, form));

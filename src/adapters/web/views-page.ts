@@ -261,6 +261,7 @@ ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
   <p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
   <p><button type="submit" class="primary">Sign in</button></p>
 </form>
+<p><a href="/-/forgot">Forgot your password?</a></p>
 </div>`;
 }
 
