@@ -10,7 +10,7 @@ import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { registerOAuthRoutes } from './adapters/oauth/index.js';
 import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
-import { registerAccountRoutes, registerWebRoutes } from './adapters/web/index.js';
+import { registerAccountRoutes, registerOidcRoutes, registerWebRoutes } from './adapters/web/index.js';
 import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
 import { registerManagementRoutes } from './adapters/rest/management-routes.js';
 import { registerRateLimit } from './adapters/rest/rate-limit.js';
@@ -96,6 +96,7 @@ export function buildApp({ services, logger = true }: AppOptions): FastifyInstan
   registerWebRoutes(app, services);
   registerAccountRoutes(app, services);
   registerEmailRoutes(app, services);
+  registerOidcRoutes(app, services);
   return app;
 }
 

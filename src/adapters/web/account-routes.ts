@@ -14,6 +14,8 @@ import type { Services, WikiRef } from '../../usecases/index.js';
 import { signUpWithEmail } from '../../usecases/email.js';
 import { changePassword } from '../../usecases/sign-up.js';
 import * as av from './account-views.js';
+import { listLinkedIdentities } from '../../usecases/oidc-login.js';
+import { providersSection } from './oidc-views.js';
 import * as dv from './dashboard-views.js';
 import { WEB_STATUS } from './error-table.js';
 import type { Html } from './html.js';
@@ -275,14 +277,17 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       return sendPage(reply, ctx, 200, 'Check your email', av.signupDoneView());
     });
 
-    const accountPage = async (reply: FastifyReply, ctx: WebContext, status: number, notice: string | null, error: string | null) => {
+    const accountPage = async (reply: FastifyReply, ctx: WebContext, status: number, notice: string | null, error: string | null, done: string | null = null) => {
       const user = signedInUser(ctx);
-      return sendPage(reply, ctx, status, 'Your account', av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error }));
+      const linked = await listLinkedIdentities(services, ctx.actor);
+      const providers = providersSection({ providers: services.config.oidcProviders, linked, csrf: ctx.csrf, done });
+      return sendPage(reply, ctx, status, 'Your account', av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error, providers }));
     };
 
     scope.get('/-/account', async (request, reply) => {
       const ctx = await webContext(services, request);
-      return accountPage(reply, ctx, 200, (request.query as { done?: string }).done === 'password' ? 'Password changed; your other browsers were signed out.' : null, null);
+      const done = (request.query as { done?: string }).done ?? null;
+      return accountPage(reply, ctx, 200, done === 'password' ? 'Password changed; your other browsers were signed out.' : null, null, done);
     });
 
     scope.get('/-/account/export', async (request, reply) => {

@@ -39,6 +39,8 @@ export interface AccountPageInput {
   csrf: string;
   notice: string | null;
   error: string | null;
+  /** The "Sign-in providers" section (oidc-views), when providers are configured or linked. */
+  providers?: Html | undefined;
 }
 
 export function accountView(input: AccountPageInput): Html {
@@ -57,6 +59,7 @@ ${hidden(csrf)}<input type="hidden" name="op" value="password">
 </form>
 <h2>Sessions</h2>
 <p><a href="/-/sessions">Your signed-in browsers</a> — sign out any you do not recognise.</p>
+${input.providers ?? ''}
 <h2>Export</h2>
 <p><a class="button" href="/-/account/export" download>Download everything</a> — a zip with a git bundle of each wiki you own and your metadata.</p>
 <h2 id="delete">Delete your account</h2>

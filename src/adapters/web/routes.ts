@@ -19,6 +19,7 @@ import { checkCsrf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securit
 import { LRUCache } from 'lru-cache';
 import { layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
+import { providerButtons } from './oidc-views.js';
 import * as vw from './views-wiki.js';
 import { syncBanner, syncNeedsAttention, syncView } from './views-sync.js';
 
@@ -112,7 +113,7 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
       const ctx = await webContext(services, request);
       const next = safeNext(query(request).next);
       if (ctx.actor.user) return reply.redirect(next, 303);
-      return sendHtml(reply, ctx, 200, 'Sign in', vp.signinView(ctx.csrf, next, null, ''), null);
+      return sendHtml(reply, ctx, 200, 'Sign in', vp.signinView(ctx.csrf, next, null, '', providerButtons(services.config.oidcProviders, next)), null);
     });
 
     scope.post('/-/signin', async (request, reply) => {
@@ -125,7 +126,7 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
       const wait = throttle.wait(request.ip, login);
       if (wait !== null) {
         reply.header('retry-after', String(wait));
-        return sendHtml(reply, ctx, 429, 'Sign in', vp.signinView(ctx.csrf, next, tooManyAttempts(wait), login), null);
+        return sendHtml(reply, ctx, 429, 'Sign in', vp.signinView(ctx.csrf, next, tooManyAttempts(wait), login, providerButtons(services.config.oidcProviders, next)), null);
       }
       try {
         const started = await uc.startSession(services, login, field(f, 'password') ?? '', String(request.headers['user-agent'] ?? ''));
@@ -135,7 +136,7 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
       } catch (err) {
         if (!isWikiError(err, 'UNAUTHORIZED')) throw err;
         throttle.failed(request.ip, login);
-        return sendHtml(reply, ctx, 401, 'Sign in', vp.signinView(ctx.csrf, next, err.message, login), null);
+        return sendHtml(reply, ctx, 401, 'Sign in', vp.signinView(ctx.csrf, next, err.message, login, providerButtons(services.config.oidcProviders, next)), null);
       }
     });
 

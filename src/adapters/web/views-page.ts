@@ -251,7 +251,8 @@ export function sourceView(ref: PageRef, page: PageView): Html {
 <pre class="source">${page.content}</pre>`;
 }
 
-export function signinView(csrf: string, next: string, error: string | null, login: string): Html {
+/** `providers`: the buttons of the configured OpenID Connect providers (oidc-views), shown under the form. */
+export function signinView(csrf: string, next: string, error: string | null, login: string, providers: Html | string = ''): Html {
   return html`<div class="signin">
 <h1>Sign in</h1>
 ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
@@ -262,6 +263,7 @@ ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
   <p><button type="submit" class="primary">Sign in</button></p>
 </form>
 <p><a href="/-/forgot">Forgot your password?</a></p>
+${providers}
 </div>`;
 }
 
