@@ -169,6 +169,7 @@ void describe('OpenID Connect sign-in', () => {
     assert.ok(user);
     assert.equal(user.email, p.email);
     assert.equal(user.passwordHash, null);
+    assert.ok(user.emailVerifiedAt, 'the provider vouched for the email');
     assert.equal(await userCount(), before + 1);
     assert.deepEqual(
       (await h.services.meta.listIdentities(user.id)).map((i) => [i.providerId, i.subject]),
@@ -216,9 +217,38 @@ void describe('OpenID Connect sign-in', () => {
     assert.match(page.text, /<strong>Alpha ID<\/strong>/);
     assert.match(page.text, /<strong>Beta SSO<\/strong> · other-/);
 
+    const again = await loginWith(c, 'alpha', p.subject);
+    assert.equal(again.location, '/-/account?done=already-linked#sign-in-providers');
+    assert.equal((await h.services.meta.listIdentities((await h.services.meta.getUserByEmail(p.email))!.id)).length, 2);
+
     const other = new WebClient(h);
     assert.equal((await loginWith(other, 'beta', q.subject)).status, 303);
     assert.match((await other.get('/-/account')).text, new RegExp(`<strong>${p.name}</strong>`));
+  });
+
+  void it('an unverified email creates an account without verifying it; no email, or a disabled account, signs nobody in', async () => {
+    const p = person(alpha, { email_verified: false });
+    assert.equal((await loginWith(new WebClient(h), 'alpha', p.subject)).status, 303);
+    const user = (await h.services.meta.getUserByEmail(p.email))!;
+    assert.equal(user.emailVerifiedAt, null);
+
+    await h.services.meta.updateUser(user.id, { disabled: true });
+    const disabled = new WebClient(h);
+    const res = await loginWith(disabled, 'alpha', p.subject);
+    assert.equal(res.status, 401);
+    assert.match(res.text, /This account cannot sign in/);
+    assert.ok(!disabled.cookies.has('wb_session'));
+
+    const subject = `sub-${uniqueName('noemail')}`;
+    alpha.accounts.set(subject, { preferred_username: 'nomail' });
+    const before = await userCount();
+    const c = new WebClient(h);
+    const noEmail = await loginWith(c, 'alpha', subject);
+    assert.equal(noEmail.status, 400);
+    assert.match(noEmail.text, /did not share an email address/);
+    assert.ok(!c.cookies.has('wb_session'));
+    assert.equal(await userCount(), before);
+    assert.equal(await h.services.meta.findIdentity('alpha', subject), null);
   });
 
   void it('linking a provider account that belongs to someone else is refused, changing nothing', async () => {
