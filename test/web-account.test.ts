@@ -64,6 +64,17 @@ void describe('sign-up', () => {
     assert.equal((await c.signIn(first, 'another long password')).status, 401, 'the first account’s password is unchanged');
   });
 
+  void it('throttles repeated sign-ups for one email (429 with Retry-After), new or taken alike, creating nothing more', async () => {
+    const email = `${uniqueName('busy')}@example.test`;
+    const names = [uniqueName('s'), uniqueName('s'), uniqueName('s'), uniqueName('s')];
+    for (const name of names.slice(0, 3)) assert.equal((await signUp({ username: name, email, password: PASSWORD })).res.status, 200);
+    const refused = await signUp({ username: names[3]!, email: email.toUpperCase(), password: PASSWORD });
+    assert.equal(refused.res.status, 429);
+    assert.match(refused.res.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.match(refused.res.text, /Too many sign-ups/);
+    assert.equal(await h.services.meta.getUserByUsername(names[3]!), null);
+  });
+
   void it('refuses a taken or reserved username, a bad email, a short password and a missing CSRF token, creating nothing', async () => {
     const taken = uniqueName('u');
     await signUp({ username: taken, email: `${taken}@example.test`, password: PASSWORD });

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../auth/actor.js';
+import { SignInThrottle } from '../../auth/throttle.js';
 import { DEFAULT_CATEGORIES } from '../../domain/index.js';
 import { isWikiError, WikiError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
@@ -78,6 +79,19 @@ const splitCategories = (s: string | null): string[] | undefined => {
 /** Mistakes a user can fix in the form they just sent: shown above the form again, with the status of the error. */
 const FORM_ERRORS = new Set(['USER_EXISTS', 'INVALID_INPUT', 'INVALID_PATH', 'QUOTA_EXCEEDED', 'WIKI_EXISTS', 'USER_NOT_FOUND', 'TOKEN_NOT_FOUND']);
 const isFormError = (err: unknown): err is WikiError => isWikiError(err) && FORM_ERRORS.has(err.code);
+
+/** Sign-ups allowed per address and email, and per address, in an hour. */
+export const SIGNUPS_PER_EMAIL = 3;
+export const SIGNUPS_PER_ADDRESS = 20;
+const signUpThrottles = new WeakMap<object, SignInThrottle>();
+function signUpThrottleOf(services: Services): SignInThrottle {
+  let t = signUpThrottles.get(services);
+  if (!t) {
+    t = new SignInThrottle(SIGNUPS_PER_EMAIL, SIGNUPS_PER_ADDRESS, 3_600_000);
+    signUpThrottles.set(services, t);
+  }
+  return t;
+}
 
 export function registerAccountRoutes(app: FastifyInstance, services: Services): void {
   void app.register((scope, _opts, done) => {
@@ -267,12 +281,22 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       const f = formOf(request);
       checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
       const form = { username: f.get('username') ?? '', email: f.get('email') ?? '' };
+      const throttle = signUpThrottleOf(services);
+      const email = form.email.trim().toLowerCase();
+      const wait = throttle.wait(request.ip, email);
+      if (wait !== null) {
+        reply.header('retry-after', String(wait));
+        const message = `Too many sign-ups from here. Try again in ${Math.ceil(wait / 60)} minute(s).`;
+        return sendPage(reply, ctx, 429, 'Create an account', av.signupView(ctx.csrf, message, form));
+      }
       try {
         await signUpWithEmail(services, { ...form, password: f.get('password') ?? '' });
       } catch (err) {
         if (!isFormError(err)) throw err;
         return sendPage(reply, ctx, WEB_STATUS[err.code], 'Create an account', av.signupView(ctx.csrf, err.message, form));
       }
+      // Accepted forms count (new email or taken alike, so the limit reveals nothing): no mass sign-up, no mail bombing.
+      throttle.failed(request.ip, email);
       // The same answer whether the email was new or already had an account: sign-up tells nobody which emails exist.
       return sendPage(reply, ctx, 200, 'Check your email', av.signupDoneView());
     });
