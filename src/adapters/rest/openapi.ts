@@ -278,6 +278,22 @@ function managementPaths(): Record<string, Record<string, unknown>> {
         responses: { '201': ok('Created.', { allOf: [token, obj({ token: str('The secret (wbt_…), shown once.') })] }) },
       }),
     },
+    '/api/v1/me/connected-apps': {
+      get: M('account', {
+        summary: 'Assistants and other OAuth clients connected to the account: which wikis, which scope, until when.',
+        responses: {
+          '200': ok('Connected apps.', obj({ connected_apps: arr(obj({ client_id: str(), client_name: nullable(str()), resources: arr(str()), wikis: arr(str()), scope: str(), connected_at: str(), expires_at: nullable(str()) })) })),
+        },
+      }),
+    },
+    '/api/v1/me/connected-apps/{client_id}': {
+      delete: M('account', {
+        summary: 'Disconnect an app: its access and refresh tokens stop working at once.',
+        write: true,
+        params: [inPath('client_id', 'The OAuth client id from the list.')],
+        responses: { '200': ok('Disconnected.', obj({ revoked: str(), grants: int('Grants ended.') })) },
+      }),
+    },
     '/api/v1/tokens/{id}': {
       delete: M('tokens', {
         summary: 'Revoke a token.',
