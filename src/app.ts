@@ -9,12 +9,16 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { registerGitHttpRoutes } from './adapters/git-http/index.js';
 import { registerMcpRoutes } from './adapters/mcp/index.js';
 import { registerOAuthRoutes } from './adapters/oauth/index.js';
-import { HTTP_STATUS, openApiDocument, parseJsonBody, registerRestRoutes } from './adapters/rest/index.js';
-import { registerAccountRoutes, registerOidcRoutes, registerWebRoutes } from './adapters/web/index.js';
-import { registerSyncRoutes } from './adapters/rest/sync-routes.js';
-import { registerManagementRoutes } from './adapters/rest/management-routes.js';
-import { registerRateLimit } from './adapters/rest/rate-limit.js';
-import { registerEmailRoutes } from './adapters/web/email-routes.js';
+import {
+  HTTP_STATUS,
+  openApiDocument,
+  parseJsonBody,
+  registerManagementRoutes,
+  registerRateLimit,
+  registerRestRoutes,
+  registerSyncRoutes,
+} from './adapters/rest/index.js';
+import { registerAccountRoutes, registerEmailRoutes, registerOidcRoutes, registerWebRoutes } from './adapters/web/index.js';
 import { isWikiError, WikiError } from './errors.js';
 import type { Services } from './usecases/index.js';
 
