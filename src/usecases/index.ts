@@ -34,7 +34,7 @@ export type { AccountView, Collaborator, WikiDetails, WikiUsage } from './manage
 export { deleteAccount, exportAccount, issueToken, listMyTokens, removeAccount, revokeMyToken, setUserDisabled, setUserTier } from './account.js';
 export type { AccountExport, TokenView } from './account.js';
 export type { WikiRef } from './wiki-access.js';
-export { endSession, listSessions, resumeSession, revokeSession, sessionCsrfToken, SESSION_IDLE_MS, startSession } from './sessions.js';
+export { endSession, listSessions, openSession, resumeSession, revokeSession, sessionCsrfToken, SESSION_IDLE_MS, startSession } from './sessions.js';
 export type { ResolvedSession, StartedSession } from './sessions.js';
-export { completeOidcLogin, listLinkedIdentities, providerOf, startProviderSession, unlinkIdentity } from './oidc-login.js';
+export { completeOidcLogin, listLinkedIdentities, providerOf, unlinkIdentity } from './oidc-login.js';
 export type { LinkedIdentity, OidcClaims, OidcOutcome } from './oidc-login.js';

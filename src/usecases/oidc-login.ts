@@ -4,14 +4,13 @@
  * provider, so a provider account whose email matches an existing account must not open it. The adapter turns the
  * outcome into a session, a notice, or the "sign in with your password, then link" page.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { NAME_MAX_LENGTH, NAME_MIN_LENGTH, parseEmail, RESERVED_NAMES } from '../auth/names.js';
 import { isWikiError, WikiError } from '../errors.js';
 import type { Identity, User } from '../meta/meta-store.js';
 import { createUser } from './accounts.js';
 import type { Services } from './services.js';
-import { SESSION_IDLE_MS, type StartedSession } from './sessions.js';
 
 /** What the provider said about the person, from its verified ID token. */
 export interface OidcClaims {
@@ -83,19 +82,6 @@ export async function completeOidcLogin(services: Services, actor: Actor, provid
   // The provider vouches for the address: no verification mail needed.
   if (claims.emailVerified) user = (await services.meta.updateUser(user.id, { emailVerifiedAt: new Date().toISOString() })) ?? user;
   return { kind: 'created', user };
-}
-
-/** Opens a browser session for a user who proved who they are at a provider (the password path is `startSession`). */
-export async function startProviderSession(services: Services, user: User, userAgent: string): Promise<StartedSession> {
-  // The same secret and hash shapes as sessions.ts, so `resumeSession` and `endSession` find this session.
-  const secret = 'wbs_' + randomBytes(32).toString('base64url');
-  const session = await services.meta.createSession({
-    userId: user.id,
-    hash: createHash('sha256').update(secret).digest('hex'),
-    userAgent,
-    expiresAt: new Date(Date.now() + SESSION_IDLE_MS).toISOString(),
-  });
-  return { secret, session, user };
 }
 
 export interface LinkedIdentity extends Identity {

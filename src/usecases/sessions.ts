@@ -26,7 +26,11 @@ export interface StartedSession {
 
 /** Checks the login (username or email) and password, then opens a session for that user. */
 export async function startSession(services: Services, login: string, password: string, userAgent: string): Promise<StartedSession> {
-  const user = await signIn(services, login, password);
+  return openSession(services, await signIn(services, login, password), userAgent);
+}
+
+/** Opens a session for a user who has already proved who they are (a password, an identity provider). */
+export async function openSession(services: Services, user: User, userAgent: string): Promise<StartedSession> {
   const secret = PREFIX + randomBytes(32).toString('base64url');
   const session = await services.meta.createSession({
     userId: user.id,

@@ -11,7 +11,8 @@ import type { OidcProviderConfig } from '../../config.js';
 import { isWikiError, WikiError } from '../../errors.js';
 import type { Services } from '../../usecases/index.js';
 import * as uc from '../../usecases/index.js';
-import { completeOidcLogin, providerOf, startProviderSession, unlinkIdentity, type OidcClaims } from '../../usecases/oidc-login.js';
+import { completeOidcLogin, providerOf, unlinkIdentity, type OidcClaims } from '../../usecases/oidc-login.js';
+import { openSession } from '../../usecases/sessions.js';
 import { formOf, installErrorPage, sendPage } from './account-routes.js';
 import { WEB_STATUS } from './error-table.js';
 import { checkCsrf, cookie, isSecure, parseCookies, safeNext, SESSION_COOKIE, webContext } from './http.js';
@@ -187,7 +188,7 @@ export function registerOidcRoutes(app: FastifyInstance, services: Services): vo
           return reply.redirect(`/-/account?done=${outcome.kind}#sign-in-providers`, 303);
         case 'signed-in':
         case 'created': {
-          const started = await startProviderSession(services, outcome.user, String(request.headers['user-agent'] ?? ''));
+          const started = await openSession(services, outcome.user, String(request.headers['user-agent'] ?? ''));
           if (ctx.sessionSecret) await uc.endSession(services, ctx.sessionSecret);
           cookies.push(cookie(services, SESSION_COOKIE, started.secret, Math.floor(uc.SESSION_IDLE_MS / 1000)));
           reply.header('set-cookie', cookies);
