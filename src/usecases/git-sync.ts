@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../auth/actor.js';
 import { cliActor } from '../auth/actor.js';
+import type { WikiAccess } from '../auth/policy.js';
 import { isWikiError, WikiError } from '../errors.js';
 import { gitEnv } from '../git/git-process.js';
 import type { JobStore, SyncLink, SyncOutcome } from '../jobs/job-store.js';
@@ -148,6 +149,23 @@ export async function getSync(services: Services, actor: Actor, ref: WikiRef, st
   const wiki = await ownerWiki(services, actor, ref, 'read');
   const link = await store.getSyncLink(wiki.id);
   return link ? statusOf(link) : { linked: false };
+}
+
+/** Whether a sync status deserves the owner's attention on every page of the wiki. */
+export function syncNeedsAttention(status: SyncStatus): boolean {
+  return status.state === 'needs_attention' || status.state === 'error' || status.lastResult === 'failed';
+}
+
+/**
+ * The sync status to warn the actor about, or null: not the owner, not premium (so no link), no link, or all is well.
+ * Takes the access the caller already loaded, so a page view pays one lookup at most and only for its owner.
+ */
+export async function syncAttentionFor(services: Services, actor: Actor, access: WikiAccess, store: JobStore = jobStoreFor(services)): Promise<SyncStatus | null> {
+  if (!actor.user || actor.user.id !== access.wiki.ownerId || access.ownerTier !== 'premium') return null;
+  const link = await store.getSyncLink(access.wiki.id);
+  if (!link) return null;
+  const status = statusOf(link);
+  return syncNeedsAttention(status) ? status : null;
 }
 
 /** Removes the link (and with it the stored credentials). */

@@ -9,7 +9,7 @@ export type { AttachmentInfo } from './attachments.js';
 export type { CommitSummary } from './commit.js';
 export { pageBlame, pageDiff, pageHistory, recentChanges, revertCommit } from './history.js';
 export { createWikiFromTemplate, remoteUrlOptions, type CreateFromTemplateInput, type TemplateOptions } from './git-template.js';
-export { getSync, linkSync, runSyncNow, syncWiki, unlinkSync, type SyncLinkInput, type SyncStatus } from './git-sync.js';
+export { getSync, linkSync, runSyncNow, syncAttentionFor, syncNeedsAttention, syncWiki, unlinkSync, type SyncLinkInput, type SyncStatus } from './git-sync.js';
 export { beginPush, MAIN_REF, PushSession, type PushedObjects, type RefUpdate } from './git-push.js';
 export { deletePage, editPage, editPageSection, readPage, renamePage, renderPreview, writePage } from './pages.js';
 export type { PageView, WriteResult } from './pages.js';

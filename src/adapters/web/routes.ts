@@ -21,7 +21,7 @@ import { layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
 import { providerButtons } from './oidc-views.js';
 import * as vw from './views-wiki.js';
-import { syncBanner, syncNeedsAttention, syncView } from './views-sync.js';
+import { syncBanner, syncView } from './views-sync.js';
 
 /** Requests whose errors are answered as JSON (the editor's fetches). */
 const jsonRequests = new WeakSet<FastifyRequest>();
@@ -227,10 +227,8 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     if (isPost) return reply.code(405).send();
     const pagePath = path || 'Home';
     if (q.action === 'create' || q.action === 'edit') return reply.redirect(actionHref(ref.owner, ref.slug, 'edit', pagePath), 303);
-    // Only a premium owner can have a sync link: nobody else pays for the lookup.
-    const mayOwnSync = actor.user !== null && actor.user.id === access.wiki.ownerId && access.ownerTier === 'premium';
-    const sync = mayOwnSync ? await uc.getSync(services, actor, ref) : null;
-    const banner = sync?.linked && syncNeedsAttention(sync) ? syncBanner(pageRef, sync) : null;
+    const sync = await uc.syncAttentionFor(services, actor, access);
+    const banner = sync ? syncBanner(pageRef, sync) : null;
     return viewPage(services, request, reply, ctx, pageRef, pagePath, canWrite, banner ? (s, t, b, c) => show(s, t, html`${banner}${b}`, c) : show);
   }
 

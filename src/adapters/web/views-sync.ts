@@ -3,16 +3,11 @@
  * and the small `-/sync` page with the status and a "Sync now" button. Only owners ever see either (the use cases
  * refuse everyone else).
  */
-import type { SyncStatus } from '../../usecases/index.js';
+import { syncNeedsAttention, type SyncStatus } from '../../usecases/index.js';
 import { html, type Html } from './html.js';
 import { actionHref } from './http.js';
 import type { PageRef } from './views-page.js';
 import { csrfField, time } from './views-page.js';
-
-/** Whether a status deserves the owner's attention on every page. */
-export function syncNeedsAttention(status: SyncStatus): boolean {
-  return status.state === 'needs_attention' || status.state === 'error' || status.lastResult === 'failed';
-}
 
 const head = (oid: string | null) => (oid ? html`<code>${oid.slice(0, 7)}</code>` : html`<span class="muted">none</span>`);
 
