@@ -20,7 +20,7 @@ import { cliActor } from '../src/auth/actor.js';
 import * as uc from '../src/usecases/index.js';
 import { generateCorpus } from './corpus.js';
 import { createTenant, createWiki, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer } from './fixture.js';
-import { formatTable, summarize, type Row } from './report.js';
+import { formatTable, summarize, wholeNumber, type Row } from './report.js';
 
 const HELP = `Usage: npm run bench -- git [options]
 
@@ -50,12 +50,8 @@ function parseOptions(args: string[]): Options | null {
     },
   });
   if (values.help) return null;
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-  return { pages: int('pages', values.pages, 1), samples: int('samples', values.samples, 1), clones: int('clones', values.clones, 1), json: values.json };
+  const int = (name: string, v: string) => wholeNumber(name, v, 1, 1, 100_000);
+  return { pages: int('pages', values.pages), samples: int('samples', values.samples), clones: int('clones', values.clones), json: values.json };
 }
 
 const say = (s: string) => console.error(s);
