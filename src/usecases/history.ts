@@ -3,12 +3,12 @@
  * the wiki's recent changes.
  */
 import type { Actor } from '../auth/actor.js';
-import { diffHunks, diffStats, mergeText, pageFile, pagePathFromFile, unifiedDiff } from '../domain/index.js';
+import { diffHunks, diffStats, mergeText, pagePathFromFile, unifiedDiff } from '../domain/index.js';
 import { WikiError } from '../errors.js';
 import type { BlameLine, FileChange, LogEntry, Repo, TreeEdit } from '../git/repo-store.js';
 import type { HistoryEntry } from '../index/index-store.js';
 import { commitMessage, commitPlanned, summarizeCommit } from './commit.js';
-import { pageTextAt, requirePage, resolveRevision } from './page-lookup.js';
+import { pageFileAt, pageTextAt, requirePage, resolveRevision } from './page-lookup.js';
 import type { Services } from './services.js';
 import { openWiki, type WikiRef } from './wiki-access.js';
 
@@ -69,12 +69,8 @@ export async function pageBlame(services: Services, actor: Actor, input: BlameIn
   const w = await openWiki(services, actor, input, 'read');
   const page = requirePage(w, input.path);
   const revision = input.revision !== undefined ? resolveRevision(w, input.revision) : page.lastCommit.oid;
-  const names = [page.path, ...new Set(w.index.history(page.path, { limit: 100_000 }).map((h) => h.path))];
-  for (const name of new Set(names)) {
-    if (await w.repo.readFile(revision, pageFile(name))) {
-      return { path: page.path, revision, lines: await w.repo.blame(revision, pageFile(name)) };
-    }
-  }
+  const file = await pageFileAt(w, page, revision);
+  if (file) return { path: page.path, revision, lines: await w.repo.blame(revision, file.path) };
   throw new WikiError('REVISION_NOT_FOUND', `Page "${page.path}" did not exist at revision ${revision.slice(0, 7)}.`, { revision });
 }
 

@@ -3,7 +3,7 @@
  */
 import { pageFile, pageKey, parsePagePath } from '../domain/index.js';
 import { WikiError } from '../errors.js';
-import type { PageRow } from '../index/index-store.js';
+import type { HistoryEntry, PageRow } from '../index/index-store.js';
 import type { OpenWiki } from './wiki-access.js';
 
 /** The page at `path` (exact spelling first, then a unique case-insensitive match), or null. */
@@ -78,14 +78,36 @@ export function resolveRevision(w: OpenWiki, revision: string): string {
   throw new WikiError('REVISION_NOT_FOUND', `There is no revision ${rev} in ${w.base.owner}/${w.base.wiki}.`, { revision });
 }
 
-/** The page's text at `commit` (following renames back), or null when the page did not exist then. */
-export async function pageTextAt(w: OpenWiki, page: PageRow, commit: string): Promise<string | null> {
-  const names = [page.path, ...new Set(w.index.history(page.path, { limit: 100_000 }).map((h) => h.path))];
-  for (const name of new Set(names)) {
+/** The page's whole history, newest first, read in the index's largest pages (a long-lived page has thousands). */
+function* wholeHistory(w: OpenWiki, page: PageRow): Generator<HistoryEntry> {
+  const PAGE = 500;
+  for (let offset = 0; ; offset += PAGE) {
+    const entries = w.index.history(page.path, { limit: PAGE, offset });
+    yield* entries;
+    if (entries.length < PAGE) return;
+  }
+}
+
+/** The page's history entry for commit `oid`, or null when that commit did not change the page. */
+function findInHistory(w: OpenWiki, page: PageRow, oid: string): HistoryEntry | null {
+  for (const entry of wholeHistory(w, page)) if (entry.oid === oid) return entry;
+  return null;
+}
+
+/** The page's file at `commit`, whatever the page was called then (following renames back), or null. */
+export async function pageFileAt(w: OpenWiki, page: PageRow, commit: string): Promise<{ path: string; content: Buffer } | null> {
+  const names = new Set([page.path]);
+  for (const entry of wholeHistory(w, page)) names.add(entry.path);
+  for (const name of names) {
     const file = await w.repo.readFile(commit, pageFile(name));
-    if (file) return file.content.toString('utf8');
+    if (file) return { path: pageFile(name), content: file.content };
   }
   return null;
+}
+
+/** The page's text at `commit` (following renames back), or null when the page did not exist then. */
+export async function pageTextAt(w: OpenWiki, page: PageRow, commit: string): Promise<string | null> {
+  return (await pageFileAt(w, page, commit))?.content.toString('utf8') ?? null;
 }
 
 /**
@@ -94,7 +116,7 @@ export async function pageTextAt(w: OpenWiki, page: PageRow, commit: string): Pr
  */
 export async function baseTextAt(w: OpenWiki, page: PageRow, revision: string): Promise<string> {
   const oid = resolveRevision(w, revision);
-  const entry = w.index.history(page.path, { limit: 100_000 }).find((h) => h.oid === oid);
+  const entry = findInHistory(w, page, oid);
   if (!entry || entry.status === 'D') {
     throw new WikiError('REVISION_NOT_FOUND', `Revision ${oid.slice(0, 7)} is not a revision of page "${page.path}".`, {
       revision,
