@@ -482,13 +482,21 @@ export abstract class KyselyMetaStore implements MetaStore {
   }
 
   async updateUser(id: number, patch: UserPatch): Promise<User | null> {
-    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number; password_hash?: string | null; email_verified_at?: string | null } = {};
+    const set: { tier?: UserPatch['tier']; disabled?: number; is_admin?: number; password_hash?: string | null; email_verified_at?: string | null; email?: string } = {};
     if (patch.tier !== undefined) set.tier = patch.tier;
+    if (patch.email !== undefined) set.email = patch.email;
     if (patch.emailVerifiedAt !== undefined) set.email_verified_at = patch.emailVerifiedAt;
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
     if (patch.isAdmin !== undefined) set.is_admin = patch.isAdmin ? 1 : 0;
-    if (Object.keys(set).length > 0) await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    if (Object.keys(set).length === 0) return this.getUserById(id);
+    try {
+      await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    } catch (err) {
+      // The only unique column a patch can touch is the email (unique case-insensitively).
+      if (patch.email === undefined || this.constraintViolation(err) !== 'unique') throw err;
+      throw new WikiError('USER_EXISTS', `An account with the email "${patch.email}" already exists.`, { field: 'email' });
+    }
     return this.getUserById(id);
   }
 
@@ -607,6 +615,11 @@ export abstract class KyselyMetaStore implements MetaStore {
   async deleteEmailTokens(userId: number, purpose: EmailToken['purpose']): Promise<number> {
     const result = await this.db.deleteFrom('email_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async listEmailTokens(userId: number, purpose: EmailToken['purpose']): Promise<EmailToken[]> {
+    const rows = await this.db.selectFrom('email_tokens').selectAll().where('user_id', '=', userId).where('purpose', '=', purpose).orderBy('id').execute();
+    return rows.map(toEmailToken);
   }
 
   async deleteInvitation(wikiId: number, email: string): Promise<boolean> {

@@ -755,6 +755,33 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.equal((await store.updateUser(alice.id, { tier: 'premium' }))?.emailVerifiedAt, at, 'other changes keep it');
           assert.equal((await store.updateUser(alice.id, { emailVerifiedAt: null }))?.emailVerifiedAt, null);
         }));
+      void it('lists a user’s tokens of one purpose, oldest first, whatever their expiry; a change token keeps its new address', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const bob = await user(store, 'bob');
+          const past = new Date(Date.now() - 1000).toISOString();
+          const future = new Date(Date.now() + 3_600_000).toISOString();
+          const a = await store.createEmailToken({ userId: alice.id, purpose: 'change', hash: hashOf(11), email: 'new@example.org', expiresAt: past });
+          const b = await store.createEmailToken({ userId: alice.id, purpose: 'change', hash: hashOf(12), email: 'newer@example.org', expiresAt: future });
+          await store.createEmailToken({ userId: alice.id, purpose: 'verify', hash: hashOf(13), email: alice.email, expiresAt: future });
+          await store.createEmailToken({ userId: bob.id, purpose: 'change', hash: hashOf(14), email: 'bob2@example.org', expiresAt: future });
+          assert.deepEqual(await store.listEmailTokens(alice.id, 'change'), [a, b]);
+          assert.deepEqual((await store.listEmailTokens(alice.id, 'verify')).map((t) => t.hash), [hashOf(13)]);
+          assert.deepEqual(await store.listEmailTokens(alice.id, 'reset'), []);
+          assert.deepEqual(await store.takeEmailToken('change', hashOf(12)), b);
+          assert.deepEqual(await store.listEmailTokens(alice.id, 'change'), [a]);
+        }));
+      void it('changes a user’s email through updateUser; an address of another account (any case) is refused, changing nothing', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          await user(store, 'bob');
+          assert.equal((await store.updateUser(alice.id, { email: 'Alice.New@example.org' }))?.email, 'Alice.New@example.org');
+          assert.equal((await store.getUserByEmail('alice.new@EXAMPLE.org'))?.id, alice.id);
+          assert.equal(await store.getUserByEmail('alice@example.org'), null, 'the old address is free again');
+          await rejectsWith(store.updateUser(alice.id, { email: 'BOB@example.org' }), 'USER_EXISTS', /already exists/);
+          assert.equal((await store.getUserById(alice.id))?.email, 'Alice.New@example.org');
+          assert.equal((await store.getUserByEmail('bob@example.org'))?.username, 'bob');
+        }));
     });
 
     void it('ping succeeds on an open store', () => withStore((store) => store.ping()));

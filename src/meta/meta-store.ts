@@ -167,10 +167,12 @@ export interface UserPatch {
   passwordHash?: string | null;
   /** When the email was verified; null marks it unverified again. */
   emailVerifiedAt?: string | null;
+  /** A new email address (a confirmed change); USER_EXISTS when another account has it (case-insensitive). */
+  email?: string;
 }
 
-/** What a link mailed to a person is for. */
-export type EmailTokenPurpose = 'reset' | 'verify';
+/** What a link mailed to a person is for: a password reset, verifying the account's email, or confirming a new one. */
+export type EmailTokenPurpose = 'reset' | 'verify' | 'change';
 
 /** A one-time link mailed to a person (password reset, email verification); only the token's hash is stored. */
 export interface EmailToken {
@@ -179,7 +181,7 @@ export interface EmailToken {
   purpose: EmailTokenPurpose;
   /** SHA-256 of the token, hex. */
   hash: string;
-  /** The address it was sent to. */
+  /** The address it was sent to (for `change`, the new address it confirms). */
   email: string;
   expiresAt: string;
   createdAt: string;
@@ -276,6 +278,8 @@ export interface MetaStore {
   takeEmailToken(purpose: EmailTokenPurpose, hash: string): Promise<EmailToken | null>;
   /** Deletes a user's tokens of one purpose (a reset used or superseded); returns how many. */
   deleteEmailTokens(userId: number, purpose: EmailTokenPurpose): Promise<number>;
+  /** A user's tokens of one purpose, whatever their expiry, oldest first (e.g. a pending email change). */
+  listEmailTokens(userId: number, purpose: EmailTokenPurpose): Promise<EmailToken[]>;
 
   /** Links a provider account to a user. USER_EXISTS when that (provider, subject) is linked already; USER_NOT_FOUND for a missing user. */
   addIdentity(input: Omit<Identity, 'createdAt'>): Promise<Identity>;

@@ -230,6 +230,27 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('email_tokens_user').on('email_tokens').columns(['user_id', 'purpose']).execute();
     },
   },
+  // Email changes: a third kind of mailed link, `change`, whose address becomes the account's once followed. The purpose
+  // check cannot be altered in place (SQLite), so the table is rebuilt with its rows, ids and index.
+  '0009_email_change': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('email_tokens_v2')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('reset', 'verify', 'change')`))
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`insert into email_tokens_v2 (id, user_id, purpose, hash, email, expires_at, created_at)
+        select id, user_id, purpose, hash, email, expires_at, created_at from email_tokens`.execute(db);
+      await db.schema.dropTable('email_tokens').execute();
+      await db.schema.alterTable('email_tokens_v2').renameTo('email_tokens').execute();
+      await db.schema.createIndex('email_tokens_user').on('email_tokens').columns(['user_id', 'purpose']).execute();
+    },
+  },
 };
 
 /** Hands the migrations above to Kysely's `Migrator`. */

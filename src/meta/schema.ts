@@ -112,10 +112,13 @@ export interface MetaDatabase {
 export interface EmailTokensTable {
   id: Generated<number>;
   user_id: number;
-  purpose: 'reset' | 'verify';
+  purpose: 'reset' | 'verify' | 'change';
   /** SHA-256 of the token, hex; the token itself only ever travels in the mail. */
   hash: string;
-  /** The address the link was sent to: a verification counts only while the account still has it. */
+  /**
+   * The address the link was sent to: a verification counts only while the account still has it; for `change`, the
+   * new address that becomes the account's when the link is followed.
+   */
   email: string;
   expires_at: string;
   created_at: string;

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { isWikiError } from '../errors.js';
 import { metaStoreContract } from './meta-store-contract.js';
-import { metaMigrations } from './migrations.js';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { metaMigrationProvider, metaMigrations } from './migrations.js';
 import { SqliteMetaStore } from './sqlite-meta-store.js';
 
 const storeModule = fileURLToPath(new URL('./sqlite-meta-store.js', import.meta.url));
@@ -99,9 +100,35 @@ void describe('SqliteMetaStore', () => {
           '0005_jobs_sync',
           '0006_email_tokens',
           '0007_identities',
+          '0009_email_change',
         ]);
       } finally {
         raw.close();
+      }
+    }));
+
+  void it('0009_email_change keeps the mailed links of an older database and then accepts email-change links', () =>
+    withDir(async (dir) => {
+      const file = path.join(dir, 'meta.db');
+      const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+      const { error } = await new Migrator({ db: old, provider: metaMigrationProvider }).migrateTo('0007_identities');
+      assert.equal(error, undefined);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const now = new Date().toISOString();
+      await old.destroy();
+      const seed = new Database(file);
+      seed.prepare("insert into users (username, email, created_at) values ('alice', 'a@example.org', ?)").run(now);
+      seed.prepare("insert into email_tokens (user_id, purpose, hash, email, expires_at, created_at) values (1, 'reset', ?, 'a@example.org', ?, ?)").run('f'.repeat(64), future, now);
+      assert.throws(() => seed.prepare("insert into email_tokens (user_id, purpose, hash, email, expires_at, created_at) values (1, 'change', ?, 'b@example.org', ?, ?)").run('e'.repeat(64), future, now));
+      seed.close();
+      const store = await SqliteMetaStore.open(file);
+      try {
+        assert.equal((await store.takeEmailToken('reset', 'f'.repeat(64)))?.email, 'a@example.org', 'the old link survived the rebuild');
+        const change = await store.createEmailToken({ userId: 1, purpose: 'change', hash: 'e'.repeat(64), email: 'b@example.org', expiresAt: future });
+        assert.ok(change.id > 1, 'ids are not reused after the rebuild');
+        assert.deepEqual(await store.listEmailTokens(1, 'change'), [change]);
+      } finally {
+        await store.close();
       }
     }));
 
