@@ -132,8 +132,8 @@ void test('WIKIBOT_OIDC_PROVIDERS: none by default, a JSON array of providers, e
   const one = { id: 'corp', name: 'Corp SSO', issuer: 'https://id.example.org/realms/x', client_id: 'wikibot', client_secret: 's3cret' };
   const set = loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: JSON.stringify([one, { ...one, id: 'local', issuer: 'http://127.0.0.1:9000' }]) });
   assert.deepEqual(set.oidcProviders, [
-    { id: 'corp', name: 'Corp SSO', issuer: 'https://id.example.org/realms/x', clientId: 'wikibot', clientSecret: 's3cret' },
-    { id: 'local', name: 'Corp SSO', issuer: 'http://127.0.0.1:9000', clientId: 'wikibot', clientSecret: 's3cret' },
+    { type: 'oidc', id: 'corp', name: 'Corp SSO', issuer: 'https://id.example.org/realms/x', clientId: 'wikibot', clientSecret: 's3cret' },
+    { type: 'oidc', id: 'local', name: 'Corp SSO', issuer: 'http://127.0.0.1:9000', clientId: 'wikibot', clientSecret: 's3cret' },
   ]);
   assert.ok(Object.isFrozen(set.oidcProviders) && Object.isFrozen(set.oidcProviders[0]));
   const cases: Array<[string, RegExp]> = [
@@ -149,5 +149,63 @@ void test('WIKIBOT_OIDC_PROVIDERS: none by default, a JSON array of providers, e
   ];
   for (const [raw, message] of cases) {
     assert.throws(() => loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: raw }), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+  }
+});
+
+void test('WIKIBOT_OIDC_PROVIDERS: a GitHub entry defaults to github.com, takes Enterprise endpoints, and names each mistake', () => {
+  const gh = { id: 'github', name: 'GitHub', type: 'github', client_id: 'Iv1.abc', client_secret: 'gh-secret' };
+  const [plain, enterprise] = loadConfig({}, {
+    WIKIBOT_OIDC_PROVIDERS: JSON.stringify([
+      gh,
+      {
+        ...gh,
+        id: 'ghe',
+        name: 'Corp GitHub',
+        authorization_endpoint: 'https://git.corp.example/login/oauth/authorize',
+        token_endpoint: 'https://git.corp.example/login/oauth/access_token',
+        api_url: 'https://git.corp.example/api/v3/',
+        timeout_ms: 2500,
+      },
+    ]),
+  }).oidcProviders;
+  assert.deepEqual(plain, {
+    type: 'github',
+    id: 'github',
+    name: 'GitHub',
+    clientId: 'Iv1.abc',
+    clientSecret: 'gh-secret',
+    authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+    tokenEndpoint: 'https://github.com/login/oauth/access_token',
+    apiUrl: 'https://api.github.com',
+    timeoutMs: 10_000,
+  });
+  assert.deepEqual(enterprise, {
+    type: 'github',
+    id: 'ghe',
+    name: 'Corp GitHub',
+    clientId: 'Iv1.abc',
+    clientSecret: 'gh-secret',
+    authorizationEndpoint: 'https://git.corp.example/login/oauth/authorize',
+    tokenEndpoint: 'https://git.corp.example/login/oauth/access_token',
+    apiUrl: 'https://git.corp.example/api/v3',
+    timeoutMs: 2500,
+  });
+  assert.ok(Object.isFrozen(plain));
+  const local = { ...gh, api_url: 'http://127.0.0.1:9000/api/v3', token_endpoint: 'http://localhost:9000/login/oauth/access_token' };
+  assert.equal(loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: JSON.stringify([local]) }).oidcProviders[0]?.type, 'github');
+  const cases: Array<[unknown, RegExp]> = [
+    [{ ...gh, type: 'gitlab' }, /WIKIBOT_OIDC_PROVIDERS\[0\]\.type must be "oidc" or "github", got "gitlab"/],
+    [{ ...gh, issuer: 'https://github.com' }, /WIKIBOT_OIDC_PROVIDERS\[0\]: unknown field "issuer" for type "github"/],
+    [{ ...gh, type: undefined, issuer: 'https://id.example.org', api_url: 'https://x.example' }, /\[0\]: unknown field "api_url" for type "oidc"/],
+    [{ ...gh, client_secret: ' ' }, /WIKIBOT_OIDC_PROVIDERS\[0\]\.client_secret must be a non-empty string/],
+    [{ ...gh, api_url: 'api.github.com' }, /WIKIBOT_OIDC_PROVIDERS\[0\]\.api_url must be a URL, got "api.github.com"/],
+    [{ ...gh, token_endpoint: 'http://git.corp.example/login/oauth/access_token' }, /\[0\]\.token_endpoint must be an https URL \(plain http only on localhost\)/],
+    [{ ...gh, authorization_endpoint: '' }, /\[0\]\.authorization_endpoint must be a non-empty string/],
+    [{ ...gh, timeout_ms: 50 }, /\[0\]\.timeout_ms must be a whole number of milliseconds from 100 to 60000, got 50/],
+    [{ ...gh, timeout_ms: '5000' }, /\[0\]\.timeout_ms must be a whole number/],
+  ];
+  for (const [entry, message] of cases) {
+    const raw = JSON.stringify([entry]);
+    assert.throws(() => loadConfig({}, { WIKIBOT_OIDC_PROVIDERS: raw }), (err: unknown) => err instanceof ConfigError && message.test(err.message), raw);
   }
 });

@@ -69,16 +69,39 @@ export interface Config {
   oidcProviders: readonly OidcProviderConfig[];
 }
 
-/** One OpenID Connect provider registered by the operator; the redirect URI to register is `<base>/-/oidc/<id>/callback`. */
-export interface OidcProviderConfig {
+/**
+ * One sign-in provider registered by the operator; the redirect URI (callback URL) to register is
+ * `<base>/-/oidc/<id>/callback` for every kind.
+ */
+export type OidcProviderConfig = OpenIdProviderConfig | GitHubProviderConfig;
+
+interface ProviderBase {
   /** Short name in addresses (`/-/oidc/<id>/…`) and in the identities table: lowercase letters, digits, `-`. */
   id: string;
   /** Shown on the sign-in button: "Sign in with <name>". */
   name: string;
-  /** Issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. https, or http on loopback only. */
-  issuer: string;
   clientId: string;
   clientSecret: string;
+}
+
+/** An OpenID Connect provider (`"type": "oidc"`, the default), found by discovery. */
+export interface OpenIdProviderConfig extends ProviderBase {
+  type: 'oidc';
+  /** Issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. https, or http on loopback only. */
+  issuer: string;
+}
+
+/** GitHub or GitHub Enterprise Server (`"type": "github"`): plain OAuth 2 endpoints and its REST API, no discovery. */
+export interface GitHubProviderConfig extends ProviderBase {
+  type: 'github';
+  /** `authorization_endpoint`: default `https://github.com/login/oauth/authorize` (Enterprise: `https://HOST/login/oauth/authorize`). */
+  authorizationEndpoint: string;
+  /** `token_endpoint`: default `https://github.com/login/oauth/access_token`. */
+  tokenEndpoint: string;
+  /** `api_url`, without a trailing `/`: default `https://api.github.com` (Enterprise: `https://HOST/api/v3`). */
+  apiUrl: string;
+  /** `timeout_ms`: how long one request to GitHub may take before the sign-in fails (default 10000). */
+  timeoutMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -169,9 +192,22 @@ function secretKey(name: string, raw: string): string {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+const GITHUB_DEFAULTS = {
+  authorization_endpoint: 'https://github.com/login/oauth/authorize',
+  token_endpoint: 'https://github.com/login/oauth/access_token',
+  api_url: 'https://api.github.com',
+} as const;
+
+/** The fields each kind of provider takes; anything else is named as unknown. */
+const PROVIDER_FIELDS = {
+  oidc: ['type', 'id', 'name', 'issuer', 'client_id', 'client_secret'],
+  github: ['type', 'id', 'name', 'client_id', 'client_secret', 'authorization_endpoint', 'token_endpoint', 'api_url', 'timeout_ms'],
+} as const;
+
 /**
  * WIKIBOT_OIDC_PROVIDERS: `[{"id": "google", "name": "Google", "issuer": "https://accounts.google.com",
- * "client_id": "…", "client_secret": "…"}]`. Every mistake is named with the provider's position and field.
+ * "client_id": "…", "client_secret": "…"}, {"id": "github", "name": "GitHub", "type": "github", "client_id": "…",
+ * "client_secret": "…"}]`. Every mistake is named with the provider's position and field.
  */
 function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfig[] {
   const name = 'WIKIBOT_OIDC_PROVIDERS';
@@ -188,29 +224,49 @@ function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfi
     const at = `${name}[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new ConfigError(`${at} must be an object with id, name, issuer, client_id and client_secret`);
     const e = entry as Record<string, unknown>;
+    const type = e.type ?? 'oidc';
+    if (type !== 'oidc' && type !== 'github') throw new ConfigError(`${at}.type must be "oidc" or "github", got ${JSON.stringify(type)}`);
+    const fields: readonly string[] = PROVIDER_FIELDS[type];
     for (const key of Object.keys(e)) {
-      if (!['id', 'name', 'issuer', 'client_id', 'client_secret'].includes(key)) throw new ConfigError(`${at}: unknown field "${key}" (id, name, issuer, client_id, client_secret)`);
+      if (!fields.includes(key)) throw new ConfigError(`${at}: unknown field "${key}" for type "${type}" (${fields.join(', ')})`);
     }
     const text = (key: string): string => {
       const v = e[key];
       if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`${at}.${key} must be a non-empty string`);
       return v.trim();
     };
+    // https everywhere, except a provider on this machine (a local test stand-in).
+    const url = (key: string, fallback?: string): string => {
+      const given = e[key] === undefined && fallback !== undefined ? fallback : text(key);
+      let parsed: URL;
+      try {
+        parsed = new URL(given);
+      } catch {
+        throw new ConfigError(`${at}.${key} must be a URL, got "${given}"`);
+      }
+      if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
+        throw new ConfigError(`${at}.${key} must be an https URL (plain http only on localhost), got "${given}"`);
+      }
+      return given;
+    };
     const id = text('id');
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(id)) throw new ConfigError(`${at}.id must be 1 to 31 lowercase letters, digits or "-", got "${id}"`);
     if (seen.has(id)) throw new ConfigError(`${at}.id "${id}" is used by two providers`);
     seen.add(id);
-    const issuer = text('issuer');
-    let url: URL;
-    try {
-      url = new URL(issuer);
-    } catch {
-      throw new ConfigError(`${at}.issuer must be a URL, got "${issuer}"`);
+    const base = { id, name: text('name'), clientId: text('client_id'), clientSecret: text('client_secret') };
+    if (type === 'oidc') return Object.freeze({ type, ...base, issuer: url('issuer') });
+    const timeout = e.timeout_ms ?? 10_000;
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 60_000) {
+      throw new ConfigError(`${at}.timeout_ms must be a whole number of milliseconds from 100 to 60000, got ${JSON.stringify(timeout)}`);
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-      throw new ConfigError(`${at}.issuer must be an https URL (plain http only on localhost), got "${issuer}"`);
-    }
-    return Object.freeze({ id, name: text('name'), issuer, clientId: text('client_id'), clientSecret: text('client_secret') });
+    return Object.freeze({
+      type,
+      ...base,
+      authorizationEndpoint: url('authorization_endpoint', GITHUB_DEFAULTS.authorization_endpoint),
+      tokenEndpoint: url('token_endpoint', GITHUB_DEFAULTS.token_endpoint),
+      apiUrl: url('api_url', GITHUB_DEFAULTS.api_url).replace(/\/+$/, ''),
+      timeoutMs: timeout,
+    });
   });
   return Object.freeze(out);
 }

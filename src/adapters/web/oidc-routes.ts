@@ -1,13 +1,15 @@
 /**
- * Sign-in with OpenID Connect providers (openid-client): `GET /-/oidc/<id>/start` sends the browser to the provider
- * with an authorization-code request (PKCE S256, state, nonce), `GET /-/oidc/<id>/callback` checks the answer and
- * hands the verified claims to the use case, `POST /-/oidc/<id>/unlink` unlinks a provider account. The state, nonce
- * and PKCE verifier of a login in progress live in a short-lived HttpOnly cookie of this browser, so any node can
- * finish a login another started, and a callback URL replayed in another browser finds no matching cookie.
+ * Sign-in with identity providers: OpenID Connect (openid-client) and GitHub's OAuth 2 (github-oauth). `GET
+ * /-/oidc/<id>/start` sends the browser to the provider with an authorization-code request (PKCE S256, state, and a
+ * nonce for OpenID Connect), `GET /-/oidc/<id>/callback` checks the answer and hands the verified claims to the use
+ * case, `POST /-/oidc/<id>/unlink` unlinks a provider account. Only the two steps that talk to the provider differ
+ * by kind (a Protocol); the flow, the checks and what a login leads to are the same for every provider. The state,
+ * nonce and PKCE verifier of a login in progress live in a short-lived HttpOnly cookie of this browser, so any node
+ * can finish a login another started, and a callback URL replayed in another browser finds no matching cookie.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import type { OidcProviderConfig } from '../../config.js';
+import type { OidcProviderConfig, OpenIdProviderConfig } from '../../config.js';
 import { isWikiError, WikiError } from '../../errors.js';
 import type { Services } from '../../usecases/index.js';
 import * as uc from '../../usecases/index.js';
@@ -15,6 +17,7 @@ import { completeOidcLogin, providerOf, unlinkIdentity, type OidcClaims } from '
 import { openSession } from '../../usecases/sessions.js';
 import { formOf, installErrorPage, sendPage } from './account-routes.js';
 import { WEB_STATUS } from './error-table.js';
+import { githubAuthorizationUrl, githubClaims, GitHubSignInError } from './github-oauth.js';
 import { checkCsrf, cookie, isSecure, parseCookies, safeNext, SESSION_COOKIE, webContext } from './http.js';
 import * as ov from './oidc-views.js';
 
@@ -37,7 +40,7 @@ interface Flow {
 /** Discovery documents per provider, fetched once per process; a failed fetch is retried on the next login. */
 const discovered = new WeakMap<Services, Map<string, Promise<oidc.Configuration>>>();
 
-function configurationOf(services: Services, provider: OidcProviderConfig): Promise<oidc.Configuration> {
+function configurationOf(services: Services, provider: OpenIdProviderConfig): Promise<oidc.Configuration> {
   let cache = discovered.get(services);
   if (!cache) discovered.set(services, (cache = new Map<string, Promise<oidc.Configuration>>()));
   let found = cache.get(provider.id);
@@ -49,7 +52,7 @@ function configurationOf(services: Services, provider: OidcProviderConfig): Prom
   return found;
 }
 
-async function discover(provider: OidcProviderConfig): Promise<oidc.Configuration> {
+async function discover(provider: OpenIdProviderConfig): Promise<oidc.Configuration> {
   // Config allows http issuers only on loopback (a local provider); openid-client refuses http unless told.
   const insecure = new URL(provider.issuer).protocol === 'http:';
   const options = insecure ? { execute: [oidc.allowInsecureRequests] } : undefined;
@@ -62,6 +65,53 @@ async function discover(provider: OidcProviderConfig): Promise<oidc.Configuratio
     return basic;
   }
   return config;
+}
+
+/** The two steps that talk to the provider; everything around them is shared by every kind. */
+interface Protocol {
+  /** Where to send the browser; throws when the provider cannot be reached. */
+  authorizationUrl(flow: Flow, redirectUri: string, codeChallenge: string): Promise<URL>;
+  /** Who signed in, from the callback URL whose state matched the flow; throws when the answer fails its checks. */
+  claims(callback: URL, flow: Flow, redirectUri: string): Promise<OidcClaims>;
+}
+
+const openIdProtocol = (services: Services, provider: OpenIdProviderConfig): Protocol => ({
+  async authorizationUrl(flow, redirectUri, codeChallenge) {
+    return oidc.buildAuthorizationUrl(await configurationOf(services, provider), {
+      redirect_uri: redirectUri,
+      scope: 'openid email profile',
+      response_type: 'code',
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+      state: flow.state,
+      nonce: flow.nonce,
+    });
+  },
+  async claims(callback, flow) {
+    const tokens = await oidc.authorizationCodeGrant(await configurationOf(services, provider), callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+      idTokenExpected: true,
+    });
+    const idToken = tokens.claims();
+    if (!idToken) throw new Error('no ID token');
+    return {
+      subject: idToken.sub,
+      email: text(idToken.email),
+      emailVerified: idToken.email_verified === true,
+      preferredUsername: text(idToken.preferred_username),
+      name: text(idToken.name),
+    };
+  },
+});
+
+function protocolOf(services: Services, provider: OidcProviderConfig): Protocol {
+  if (provider.type === 'oidc') return openIdProtocol(services, provider);
+  return {
+    authorizationUrl: (flow, redirectUri, codeChallenge) => Promise.resolve(githubAuthorizationUrl(provider, { redirectUri, state: flow.state, codeChallenge })),
+    claims: (callback, flow, redirectUri) => githubClaims(provider, { code: callback.searchParams.get('code') ?? '', redirectUri, codeVerifier: flow.verifier }),
+  };
 }
 
 function originOf(services: Services, request: FastifyRequest): string {
@@ -106,13 +156,6 @@ export function registerOidcRoutes(app: FastifyInstance, services: Services): vo
     scope.get('/-/oidc/:id/start', async (request, reply) => {
       const provider = providerOf(services, (request.params as { id: string }).id);
       const next = safeNext((request.query as { next?: string }).next);
-      let config: oidc.Configuration;
-      try {
-        config = await configurationOf(services, provider);
-      } catch (err) {
-        request.log.warn({ err, provider: provider.id }, 'OpenID Connect discovery failed');
-        return failed(request, reply, provider, 502, `${provider.name} could not be reached; try again later.`);
-      }
       const flow: Flow = {
         provider: provider.id,
         state: oidc.randomState(),
@@ -121,15 +164,13 @@ export function registerOidcRoutes(app: FastifyInstance, services: Services): vo
         next,
         expires: Date.now() + FLOW_MAX_AGE_S * 1000,
       };
-      const target = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: callbackUrl(services, request, provider.id),
-        scope: 'openid email profile',
-        response_type: 'code',
-        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
-        code_challenge_method: 'S256',
-        state: flow.state,
-        nonce: flow.nonce,
-      });
+      let target: URL;
+      try {
+        target = await protocolOf(services, provider).authorizationUrl(flow, callbackUrl(services, request, provider.id), await oidc.calculatePKCECodeChallenge(flow.verifier));
+      } catch (err) {
+        request.log.warn({ err, provider: provider.id }, 'sign-in provider unreachable');
+        return failed(request, reply, provider, 502, `${provider.name} could not be reached; try again later.`);
+      }
       reply.header('set-cookie', flowCookie(services, Buffer.from(JSON.stringify(flow)).toString('base64url'), FLOW_MAX_AGE_S));
       reply.header('cache-control', 'no-store');
       return reply.redirect(target.href, 303);
@@ -146,28 +187,17 @@ export function registerOidcRoutes(app: FastifyInstance, services: Services): vo
       if (!flow || flow.provider !== provider.id || flow.expires < Date.now()) {
         return failed(request, reply, provider, 400, 'This sign-in expired or was started in another browser; nothing was changed. Start again from the sign-in page.');
       }
+      const checksFailed = `The answer from ${provider.name} did not pass its checks (state, nonce or code); nothing was changed. Start again from the sign-in page.`;
+      if (query.state !== flow.state) return failed(request, reply, provider, 401, checksFailed);
       let claims: OidcClaims;
       try {
-        const config = await configurationOf(services, provider);
         const current = new URL(`${originOf(services, request)}${request.raw.url ?? ''}`);
-        const tokens = await oidc.authorizationCodeGrant(config, current, {
-          pkceCodeVerifier: flow.verifier,
-          expectedState: flow.state,
-          expectedNonce: flow.nonce,
-          idTokenExpected: true,
-        });
-        const idToken = tokens.claims();
-        if (!idToken) throw new Error('no ID token');
-        claims = {
-          subject: idToken.sub,
-          email: text(idToken.email),
-          emailVerified: idToken.email_verified === true,
-          preferredUsername: text(idToken.preferred_username),
-          name: text(idToken.name),
-        };
+        claims = await protocolOf(services, provider).claims(current, flow, callbackUrl(services, request, provider.id));
       } catch (err) {
-        request.log.warn({ err, provider: provider.id }, 'OpenID Connect callback refused');
-        return failed(request, reply, provider, 401, `The answer from ${provider.name} did not pass its checks (state, nonce or code); nothing was changed. Start again from the sign-in page.`);
+        request.log.warn({ err, provider: provider.id }, 'sign-in provider callback refused');
+        if (!(err instanceof GitHubSignInError)) return failed(request, reply, provider, 401, checksFailed);
+        const advice = err.reason === 'unavailable' ? 'try again later' : 'start again from the sign-in page';
+        return failed(request, reply, provider, err.reason === 'unavailable' ? 502 : 401, `${err.message}; nothing was changed, ${advice}.`);
       }
       const ctx = { ...(await webContext(services, request)), here: '/' };
       let outcome;
