@@ -30,10 +30,10 @@ export function publicOrigin(config: Config): string {
   return `http://${host}:${config.port}`;
 }
 
-/** Creates a one-time token for `user` and returns it; only its hash is stored. */
-export async function issueEmailToken(services: Services, user: User, purpose: EmailTokenPurpose, ttlMs: number): Promise<string> {
+/** Creates a one-time token for `user`, mailed to `email` (default: theirs), and returns it; only its hash is stored. */
+export async function issueEmailToken(services: Services, user: User, purpose: EmailTokenPurpose, ttlMs: number, email = user.email): Promise<string> {
   const token = PREFIX + randomBytes(32).toString('base64url');
-  await services.meta.createEmailToken({ userId: user.id, purpose, hash: hashEmailToken(token), email: user.email, expiresAt: new Date(Date.now() + ttlMs).toISOString() });
+  await services.meta.createEmailToken({ userId: user.id, purpose, hash: hashEmailToken(token), email, expiresAt: new Date(Date.now() + ttlMs).toISOString() });
   return token;
 }
 

@@ -36,5 +36,7 @@ export type { AccountExport, TokenView } from './account.js';
 export type { WikiRef } from './wiki-access.js';
 export { endSession, listSessions, openSession, resumeSession, revokeSession, sessionCsrfToken, SESSION_IDLE_MS, startSession } from './sessions.js';
 export type { ResolvedSession, StartedSession } from './sessions.js';
+export { cancelEmailChange, confirmEmailChange, describeCredentials, requestEmailChange, resendVerification, setPassword, signedInRecently } from './credentials.js';
+export type { CredentialContext, CredentialStatus, ResendOutcome } from './credentials.js';
 export { completeOidcLogin, listLinkedIdentities, providerOf, unlinkIdentity } from './oidc-login.js';
 export type { LinkedIdentity, OidcClaims, OidcOutcome } from './oidc-login.js';

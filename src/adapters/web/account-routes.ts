@@ -1,7 +1,8 @@
 /**
  * The web dashboard: `/` (a landing page for visitors, "your wikis" for a signed-in user), creating a wiki
  * (`POST /-/wikis`), one wiki's settings, collaborators and connect instructions (`/-/wikis/<owner>/<wiki>`), personal
- * access tokens (`/-/tokens`) and connected apps (`/-/apps`). Forms only: each post is CSRF-checked and goes through
+ * access tokens (`/-/tokens`), connected apps (`/-/apps`) and one's account (`/-/account`: email and its verification,
+ * changing it, the password, export, deletion). Forms only: each post is CSRF-checked and goes through
  * the management use cases, which decide who may do what (a viewer gets "not allowed", a stranger "not found").
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,7 +14,7 @@ import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
 import { signUpWithEmail } from '../../usecases/email.js';
-import { changePassword } from '../../usecases/sign-up.js';
+import { cancelEmailChange, describeCredentials, requestEmailChange, resendVerification, setPassword, type CredentialContext } from '../../usecases/credentials.js';
 import * as av from './account-views.js';
 import { listLinkedIdentities } from '../../usecases/oidc-login.js';
 import { providersSection } from './oidc-views.js';
@@ -113,6 +114,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
         error: extra.error ?? null,
         form: extra.form ?? {},
         categoriesDefault: DEFAULT_CATEGORIES.join(', '),
+        unverifiedEmail: ctx.actor.user && ctx.actor.user.emailVerifiedAt === null && services.mailer ? ctx.actor.user.email : null,
       });
       return sendPage(reply, ctx, status, 'Your wikis', body);
     };
@@ -301,17 +303,53 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       return sendPage(reply, ctx, 200, 'Check your email', av.signupDoneView());
     });
 
-    const accountPage = async (reply: FastifyReply, ctx: WebContext, status: number, notice: string | null, error: string | null, done: string | null = null) => {
+    /** The signed-in person, their session (when it began matters to accounts without a password) and address. */
+    const credentialContext = async (request: FastifyRequest, ctx: WebContext): Promise<CredentialContext> => {
+      const resumed = ctx.sessionSecret ? await uc.resumeSession(services, ctx.sessionSecret) : null;
+      return { actor: ctx.actor, session: resumed ? { id: resumed.session.id, createdAt: resumed.session.createdAt } : null, ip: request.ip };
+    };
+
+    const accountPage = async (request: FastifyRequest, reply: FastifyReply, ctx: WebContext, status: number, notice: string | null, error: string | null, done: string | null = null) => {
       const user = signedInUser(ctx);
+      const credentials = await describeCredentials(services, await credentialContext(request, ctx));
       const linked = await listLinkedIdentities(services, ctx.actor);
       const providers = providersSection({ providers: services.config.oidcProviders, linked, csrf: ctx.csrf, done });
-      return sendPage(reply, ctx, status, 'Your account', av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error, providers }));
+      return sendPage(
+        reply,
+        ctx,
+        status,
+        'Your account',
+        av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error, credentials, providers }),
+      );
+    };
+
+    /** What the account page says after a change (`?done=`); the addresses are read again, never taken from the URL. */
+    const accountNotice = (done: string | null, user: NonNullable<Actor['user']>): string | null => {
+      switch (done) {
+        case 'password':
+          return 'Password changed; your other browsers were signed out.';
+        case 'password-set':
+          return 'Password set: you can now sign in with your username or email and this password. Your other browsers were signed out.';
+        case 'verify-sent':
+          return `We sent a new verification link to ${user.email}. It works once, for 24 hours; earlier links no longer work.`;
+        case 'verify-no-mail':
+          return 'This server has no mail set up, so no verification email was sent.';
+        case 'verified':
+          return `Your email ${user.email} is verified already.`;
+        case 'email-sent':
+          return `We sent a confirmation link to the new address. Your email changes when you follow it; until then it stays ${user.email}.`;
+        case 'email-cancelled':
+          return `The email change was cancelled; your email stays ${user.email}.`;
+        default:
+          return null;
+      }
     };
 
     scope.get('/-/account', async (request, reply) => {
       const ctx = await webContext(services, request);
+      const user = signedInUser(ctx);
       const done = (request.query as { done?: string }).done ?? null;
-      return accountPage(reply, ctx, 200, done === 'password' ? 'Password changed; your other browsers were signed out.' : null, null, done);
+      return accountPage(request, reply, ctx, 200, accountNotice(done, user), null, done);
     });
 
     scope.get('/-/account/export', async (request, reply) => {
@@ -332,20 +370,44 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       checkCsrf(request, ctx, f.get('_csrf') ?? undefined);
       signedInUser(ctx);
       try {
-        if (f.get('op') === 'password') {
-          const current = ctx.sessionSecret ? ((await uc.resumeSession(services, ctx.sessionSecret))?.session.id ?? null) : null;
-          await changePassword(services, ctx.actor, f.get('current') ?? '', f.get('password') ?? '', current);
-          return reply.redirect('/-/account?done=password', 303);
+        switch (f.get('op')) {
+          case 'password': {
+            const { first } = await setPassword(services, await credentialContext(request, ctx), { current: f.get('current') ?? '', password: f.get('password') ?? '' });
+            return reply.redirect(`/-/account?done=${first ? 'password-set' : 'password'}`, 303);
+          }
+          case 'resend': {
+            const { outcome } = await resendVerification(services, await credentialContext(request, ctx));
+            const done = outcome === 'sent' ? 'verify-sent' : outcome === 'no-mail' ? 'verify-no-mail' : 'verified';
+            return reply.redirect(`/-/account?done=${done}#email`, 303);
+          }
+          case 'email':
+            await requestEmailChange(services, await credentialContext(request, ctx), { email: f.get('email') ?? '', current: f.get('current') ?? '' });
+            return reply.redirect('/-/account?done=email-sent#email', 303);
+          case 'cancel-email':
+            await cancelEmailChange(services, await credentialContext(request, ctx));
+            return reply.redirect('/-/account?done=email-cancelled#email', 303);
+          case 'reauth':
+            // Proving it is you again means a new sign-in: this session ends, and sign-in (password or provider) returns here.
+            if (ctx.sessionSecret) await uc.endSession(services, ctx.sessionSecret);
+            reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));
+            return reply.redirect(`/-/signin?next=${encodeURIComponent('/-/account')}`, 303);
+          case 'delete':
+            await uc.deleteAccount(services, ctx.actor, (f.get('confirm') ?? '').trim());
+            reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));
+            return reply.redirect('/', 303);
+          default:
+            throw new WikiError('INVALID_INPUT', 'Unknown account action.');
         }
-        if (f.get('op') === 'delete') {
-          await uc.deleteAccount(services, ctx.actor, (f.get('confirm') ?? '').trim());
-          reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));
-          return reply.redirect('/', 303);
-        }
-        throw new WikiError('INVALID_INPUT', 'Unknown account action.');
       } catch (err) {
+        if (isWikiError(err, 'RATE_LIMITED')) {
+          const retryAfter = err.data.retryAfter;
+          if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+          return accountPage(request, reply, ctx, 429, null, err.message);
+        }
+        // A stale sign-in of an account without a password: the page shows the error next to a "Sign in again" button.
+        if (isWikiError(err, 'UNAUTHORIZED') && err.data.reauthenticate === true) return accountPage(request, reply, ctx, 401, null, err.message);
         if (!isFormError(err)) throw err;
-        return accountPage(reply, ctx, WEB_STATUS[err.code], null, err.message);
+        return accountPage(request, reply, ctx, WEB_STATUS[err.code], null, err.message);
       }
     });
 

@@ -44,6 +44,14 @@ export interface DashboardInput {
   /** Values of the create form to show again after an error. */
   form: Record<string, string>;
   categoriesDefault: string;
+  /** Set while the user's email is unverified and mail can be sent: a quiet reminder with a resend button. */
+  unverifiedEmail?: string | null | undefined;
+}
+
+/** The reminder shown on the dashboard while the email is not verified. */
+function verifyReminder(email: string, csrf: string): Html {
+  return html`<div class="alert" id="verify-notice"><form method="post" action="/-/account" class="inline">${hidden(csrf)}<input type="hidden" name="op" value="resend">
+Your email ${email} is not verified yet: follow the link we mailed to it. <button type="submit">Resend verification email</button></form> · <a href="/-/account#email">Account</a></div>`;
 }
 
 export function dashboardView(input: DashboardInput): Html {
@@ -69,6 +77,7 @@ export function dashboardView(input: DashboardInput): Html {
   return html`<h1>Your wikis</h1>
 ${banner(input.notice, input.error)}
 ${account.notice ? html`<p class="banner error" role="alert">${account.notice}</p>` : ''}
+${input.unverifiedEmail ? verifyReminder(input.unverifiedEmail, csrf) : ''}
 <p>Signed in as <strong>${account.username}</strong> · ${account.tier} tier · ${account.usage.wikis.used} of ${account.usage.wikis.max} wiki(s) ·
 <a href="/-/account">Account</a> · <a href="/-/tokens">Access tokens</a> · <a href="/-/apps">Connected apps</a></p>
 ${

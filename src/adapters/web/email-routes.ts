@@ -1,10 +1,12 @@
 /**
  * The mailed-link pages: `/-/forgot` (ask for a reset link; one answer whether or not an account matched, throttled
- * per address and per account), `/-/reset?token=` (choose a new password) and `/-/verify?token=` (confirm an email).
+ * per address and per account), `/-/reset?token=` (choose a new password), `/-/verify?token=` (confirm an email; a
+ * link that no longer works offers a new one) and `/-/email-change?token=` (confirm a new email for the account).
  */
 import type { FastifyInstance } from 'fastify';
 import { SignInThrottle } from '../../auth/throttle.js';
 import { isWikiError } from '../../errors.js';
+import { confirmEmailChange } from '../../usecases/credentials.js';
 import { verifyEmail } from '../../usecases/email.js';
 import type { Services } from '../../usecases/index.js';
 import { requestPasswordReset, resetPassword } from '../../usecases/password-reset.js';
@@ -88,7 +90,21 @@ export function registerEmailRoutes(app: FastifyInstance, services: Services): v
         return sendPage(reply, ctx, 200, 'Email confirmed', ev.verifiedView(accepted));
       } catch (err) {
         if (!isWikiError(err, 'INVALID_INPUT')) throw err;
-        return sendPage(reply, ctx, 400, 'Link expired', ev.linkFailedView('This link does not work', err.message, { href: '/', text: 'Home' }));
+        const user = ctx.actor.user;
+        const viewer = user ? { csrf: ctx.csrf, email: user.email, verified: user.emailVerifiedAt !== null } : null;
+        return sendPage(reply, ctx, 400, 'Link expired', ev.verifyFailedView(err.message, viewer));
+      }
+    });
+
+    // Like /-/verify, following the link is the confirmation: it reached the new address, which is what it proves.
+    scope.get('/-/email-change', async (request, reply) => {
+      const ctx = await webContext(services, request);
+      try {
+        const { user, previous, accepted } = await confirmEmailChange(services, tokenOf((request.query as { token?: unknown }).token));
+        return sendPage(reply, ctx, 200, 'Email changed', ev.emailChangedView(user.email, previous, accepted));
+      } catch (err) {
+        if (!isWikiError(err, 'INVALID_INPUT')) throw err;
+        return sendPage(reply, ctx, 400, 'Link expired', ev.emailChangeFailedView(err.message, ctx.actor.user !== null));
       }
     });
 
