@@ -3,7 +3,7 @@
  * per address and per account), `/-/reset?token=` (choose a new password), `/-/verify?token=` (confirm an email; a
  * link that no longer works offers a new one) and `/-/email-change?token=` (confirm a new email for the account).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SignInThrottle } from '../../auth/throttle.js';
 import { isWikiError } from '../../errors.js';
 import { confirmEmailChange } from '../../usecases/credentials.js';
@@ -36,6 +36,9 @@ export function registerEmailRoutes(app: FastifyInstance, services: Services): v
   void app.register((scope, _opts, done) => {
     installErrorPage(scope, services);
 
+    // Pages opened from a mailed link: the header's sign-in link must not carry the token along in its `next=`.
+    const linkContext = async (request: FastifyRequest) => ({ ...(await webContext(services, request)), here: '/-/account' });
+
     scope.get('/-/forgot', async (request, reply) => {
       const ctx = await webContext(services, request);
       return sendPage(reply, ctx, 200, 'Forgot your password?', ev.forgotView(ctx.csrf, null, ''));
@@ -60,7 +63,7 @@ export function registerEmailRoutes(app: FastifyInstance, services: Services): v
     });
 
     scope.get('/-/reset', async (request, reply) => {
-      const ctx = await webContext(services, request);
+      const ctx = await linkContext(request);
       const token = tokenOf((request.query as { token?: unknown }).token);
       // The link is not used up by opening it (mail scanners open links); only by setting the password.
       return sendPage(reply, ctx, 200, 'Choose a new password', ev.resetView(ctx.csrf, token, null));
@@ -84,7 +87,7 @@ export function registerEmailRoutes(app: FastifyInstance, services: Services): v
     });
 
     scope.get('/-/verify', async (request, reply) => {
-      const ctx = await webContext(services, request);
+      const ctx = await linkContext(request);
       try {
         const { accepted } = await verifyEmail(services, tokenOf((request.query as { token?: unknown }).token));
         return sendPage(reply, ctx, 200, 'Email confirmed', ev.verifiedView(accepted));
@@ -98,7 +101,7 @@ export function registerEmailRoutes(app: FastifyInstance, services: Services): v
 
     // Like /-/verify, following the link is the confirmation: it reached the new address, which is what it proves.
     scope.get('/-/email-change', async (request, reply) => {
-      const ctx = await webContext(services, request);
+      const ctx = await linkContext(request);
       try {
         const { user, previous, accepted } = await confirmEmailChange(services, tokenOf((request.query as { token?: unknown }).token));
         return sendPage(reply, ctx, 200, 'Email changed', ev.emailChangedView(user.email, previous, accepted));
