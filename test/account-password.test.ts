@@ -84,6 +84,20 @@ void describe('an account without a password', () => {
     assert.match((await box.next(mailOf(name))).text, /Subject: A password was set for your Wikibot account/);
   });
 
+  void it('changes its email within ten minutes of signing in, without a password to give', async () => {
+    const name = uniqueName('pe');
+    const { client } = await providerAccount(name);
+    const page = await client.get('/-/account');
+    assert.match(page.text, /name="op" value="email"/);
+    assert.doesNotMatch(page.text, /id="email-current"/);
+    const res = await client.post('/-/account', { op: 'email', email: `moved-${name}@example.test` });
+    assert.equal(res.status, 303);
+    const link = linkIn(await box.next(`moved-${name}@example.test`), 'email-change');
+    assert.match((await box.next(mailOf(name))).text, /A new email was requested/);
+    assert.equal((await new WebClient(h).get(link)).status, 200);
+    assert.equal((await userOf(name)).email, `moved-${name}@example.test`);
+  });
+
   void it('with a sign-in older than ten minutes: "sign in again", nothing set; signing in again ends this session and returns to the account', async () => {
     const name = uniqueName('ps');
     const { client } = await providerAccount(name, 11);

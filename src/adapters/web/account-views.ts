@@ -133,7 +133,7 @@ export function accountView(input: AccountPageInput): Html {
   return html`<h1>Your account</h1>
 <p><a href="/">← Your wikis</a></p>
 ${banner(input.notice, input.error)}
-<p><strong>${input.username}</strong> · ${input.email} · ${input.tier} tier</p>
+<p><strong>${input.username}</strong> · ${input.tier} tier</p>
 ${emailSection(input)}
 ${passwordSection(input)}
 <h2>Sessions</h2>
