@@ -1,6 +1,8 @@
 /**
  * Push fairness: against three REST writers at about 10 writes a second each, `git pull --rebase && git push` gets
- * through in a try or two, because once a push has been shown the refs, in-process writes wait for it (at most 2 s). Nothing acknowledged on either side is lost and the writers never fail.
+ * through in a try or two: once a push has been shown the refs, in-process writes wait for it, and a client that git
+ * turned away ("fetch first") has its next pull held for too, up to its push (see adapters/git-http/push-reservations.ts).
+ * Nothing acknowledged on either side is lost and the writers never fail.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -88,26 +90,48 @@ void test('a push succeeds against 3 writers at ~10 writes/s each, and nothing i
   }
 });
 
-void test('a push reservation holds writes back until released, and never longer than its bound', async () => {
+void test('a push hold keeps writes back until released or until its bound, which can move', async () => {
   const runtime = new WikiRuntime();
-  // The reservation's timer does not keep a process alive (a server does); this test must.
+  // A hold's timer does not keep a process alive (a server does); this test must.
   const alive = setInterval(() => undefined, 1000);
   const waited = async () => {
     const started = performance.now();
     await runtime.pushesSettled();
     return performance.now() - started;
   };
-  assert.ok((await waited()) < 5);
-  runtime.reservePush(150);
-  const bounded = await waited();
-  assert.ok(bounded >= 140 && bounded < 400, `waited ${bounded} ms`);
-  runtime.reservePush(5000);
-  runtime.reservePush(5000);
-  const both = waited();
-  runtime.releasePush();
-  setTimeout(() => runtime.releasePush(), 50);
-  const released = await both;
-  assert.ok(released >= 40 && released < 1000, `waited ${released} ms`);
-  assert.ok((await waited()) < 5);
-  clearInterval(alive);
+  try {
+    assert.ok((await waited()) < 5);
+    runtime.reservePush(150);
+    const bounded = await waited();
+    assert.ok(bounded >= 140 && bounded < 400, `waited ${bounded} ms`);
+    assert.equal(runtime.pushHoldCount, 0);
+
+    // Two holds: writes wait for both; releasing one, or one twice, does not end the other.
+    const a = runtime.reservePush(5000);
+    const b = runtime.reservePush(5000);
+    const both = waited();
+    a.release();
+    a.release();
+    assert.equal(runtime.pushHoldCount, 1);
+    assert.equal(a.released, true);
+    setTimeout(() => b.release(), 50);
+    const released = await both;
+    assert.ok(released >= 40 && released < 1000, `waited ${released} ms`);
+    assert.ok((await waited()) < 5);
+
+    // The bound moves both ways; a released hold stays released.
+    const c = runtime.reservePush(5000);
+    c.until(60);
+    const shortened = await waited();
+    assert.ok(shortened >= 50 && shortened < 400, `waited ${shortened} ms`);
+    c.until(5000);
+    assert.equal(runtime.pushHoldCount, 0);
+    assert.ok((await waited()) < 5);
+    const d = runtime.reservePush(30);
+    d.until(200);
+    const lengthened = await waited();
+    assert.ok(lengthened >= 190 && lengthened < 600, `waited ${lengthened} ms`);
+  } finally {
+    clearInterval(alive);
+  }
 });

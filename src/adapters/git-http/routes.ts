@@ -16,6 +16,7 @@ import { authenticateToken, beginPush, wikiAccess, type PushSession, type Servic
 import { GIT_ERRORS, gitErrorText } from './error-table.js';
 import { errPacket, serviceHeader } from './pkt-line.js';
 import { PushHooks, type PushRegistration } from './push-hooks.js';
+import { PushReservations, type Reservation } from './push-reservations.js';
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
 
@@ -39,16 +40,17 @@ const REALM = 'Basic realm="Wikibot"';
 /** Registers the git remote's routes in their own scope, where request bodies are passed to git unparsed. */
 export function registerGitHttpRoutes(app: FastifyInstance, services: Services): void {
   const hooks = new PushHooks(services.config.dataDir, services.log);
+  const reservations = new PushReservations();
   app.addHook('onClose', async () => hooks.close());
   void app.register((scope, _opts, done) => {
     scope.removeAllContentTypeParsers();
     // The body stays a stream: git reads it as it arrives, whatever its size.
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.get<{ Params: Params; Querystring: { service?: string } }>('/:owner/:wiki.git/info/refs', (request, reply) =>
-      advertise(services, request, reply),
+      advertise(services, reservations, request, reply),
     );
     for (const service of ['git-upload-pack', 'git-receive-pack'] as const) {
-      scope.post<{ Params: Params }>(`/:owner/:wiki.git/${service}`, (request, reply) => rpc(services, hooks, service, request, reply));
+      scope.post<{ Params: Params }>(`/:owner/:wiki.git/${service}`, (request, reply) => rpc(services, hooks, reservations, service, request, reply));
     }
     done();
   });
@@ -56,6 +58,7 @@ export function registerGitHttpRoutes(app: FastifyInstance, services: Services):
 
 async function advertise(
   services: Services,
+  reservations: PushReservations,
   request: FastifyRequest<{ Params: Params; Querystring: { service?: string } }>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
@@ -67,12 +70,13 @@ async function advertise(
       .send('Dumb HTTP is not offered: use git 1.6.6 or newer, which speaks smart HTTP (info/refs?service=git-upload-pack).\n');
   }
   let actor: Actor | null = null;
+  let reservation: Reservation | null = null;
   try {
     actor = await authenticate(services, request);
-    const dir = await authorize(services, actor, service, request.params);
-    if (service === 'git-receive-pack') await reserveForPush(services, request.params);
+    const target = await authorize(services, actor, service, request.params);
+    reservation = await reserve(services, reservations, service, target, request);
     const protocol = gitProtocol(request);
-    const child = startGit(service, dir, ['--advertise-refs'], protocol, {}, []);
+    const child = startGit(service, target.dir, ['--advertise-refs'], protocol, {}, []);
     noCache(reply).header('content-type', `application/x-${service}-advertisement`);
     const body = new PassThrough();
     // Protocol v2 starts with its own capability advertisement, without the v0 service header (as git http-backend).
@@ -80,8 +84,14 @@ async function advertise(
     child.stdin.end();
     child.stdout.pipe(body);
     watch(request, reply, child, service, services);
+    const r = reservation;
+    reply.raw.once('finish', () => r.shown());
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) r.cancel();
+    });
     return reply.send(body);
   } catch (err) {
+    reservation?.cancel();
     return refuse(request, reply, err, actor, service, true);
   }
 }
@@ -89,12 +99,21 @@ async function advertise(
 async function rpc(
   services: Services,
   hooks: PushHooks,
+  reservations: PushReservations,
   service: Service,
   request: FastifyRequest<{ Params: Params }>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  // A push's POST takes over the hold its refs placed (released below however the POST ends); a fetch's POST keeps a
+  // retrying client's hold (see push-reservations.ts); git's probe before a large push keeps it for the real POST.
+  const client = clientKey(request);
+  let release: () => void = () => undefined;
+  if (service === 'git-upload-pack') release = reservations.fetchRequest(client);
+  else if (request.headers['content-length'] === '4') reservations.probe(client);
+  else release = reservations.claim(client);
   const type = request.headers['content-type'];
   if (type !== `application/x-${service}-request`) {
+    release();
     return reply.code(415).header('content-type', 'text/plain; charset=utf-8').send(`Expected content type application/x-${service}-request.\n`);
   }
   let actor: Actor | null = null;
@@ -108,7 +127,7 @@ async function rpc(
       dir = session.wiki.repo.dir;
       registration = await hooks.register(session, dir);
     } else {
-      dir = await authorize(services, actor, service, request.params);
+      dir = (await authorize(services, actor, service, request.params)).dir;
     }
     const child = startGit(service, dir, [], gitProtocol(request), registration?.env ?? {}, registration?.gitArgs ?? []);
     const input = request.body as Readable;
@@ -126,7 +145,7 @@ async function rpc(
       reg?.dispose();
       // The push's answer is complete only once the index reflects it: end the response after the catch-up.
       void (pushSession ? pushSession.finish() : Promise.resolve()).then(() => {
-        pushSession?.wiki.runtime.releasePush();
+        release();
         body.end();
       });
     });
@@ -134,27 +153,43 @@ async function rpc(
     return reply.send(body);
   } catch (err) {
     registration?.dispose();
-    if (session) {
-      await session.finish();
-      session.wiki.runtime.releasePush();
-    }
+    if (session) await session.finish();
+    release();
     return refuse(request, reply, err, actor, service, false);
   }
 }
 
-/** How long a push that has been shown the refs holds new in-process writes back, at most. */
-const PUSH_RESERVATION_MS = 2000;
+/**
+ * Before refs are shown to a push (or to a client pulling to push again): hold new in-process writes back (see
+ * push-reservations.ts for how long), and let the writes already queued finish, so the head it is shown stays the
+ * head it pushes onto.
+ */
+async function reserve(services: Services, reservations: PushReservations, service: Service, target: Target, request: FastifyRequest<{ Params: Params }>): Promise<Reservation> {
+  const runtime = services.runtimes.get(target.owner, target.slug);
+  const repo = services.repos.open(target.owner, target.slug);
+  const wiki = { runtime, head: () => repo.head() };
+  const client = clientKey(request);
+  const reservation =
+    service === 'git-receive-pack'
+      ? reservations.pushRefs(wiki, client, keepsConnection(request) ? request.raw.socket : null)
+      : reservations.fetchRefs(wiki, client);
+  if (reservation.held) await runtime.exclusive(() => Promise.resolve());
+  return reservation;
+}
 
 /**
- * Before a push sees the refs: hold new in-process writes back until it lands (or PUSH_RESERVATION_MS pass), and let
- * the writes already queued finish, so the head it is shown stays the head it pushes onto.
+ * Who is asking, for matching a push's requests to each other: the wiki addressed and the client's address (not its
+ * credentials: git fetches a public wiki anonymously and pushes with a token).
  */
-async function reserveForPush(services: Services, params: Params): Promise<void> {
-  const wiki = await services.meta.getWiki(params.owner, params.wiki);
-  if (!wiki) return;
-  const runtime = services.runtimes.get(wiki.owner, wiki.slug);
-  runtime.reservePush(PUSH_RESERVATION_MS);
-  await runtime.exclusive(() => Promise.resolve());
+function clientKey(request: FastifyRequest<{ Params: Params }>): string {
+  return `${request.params.owner}/${request.params.wiki}\0${request.ip}`;
+}
+
+/** Whether the connection stays open after this request, so its closing before a POST means the client left. */
+function keepsConnection(request: FastifyRequest): boolean {
+  const connection = (request.headers.connection ?? '').toLowerCase();
+  if (request.raw.httpVersion === '1.0') return connection.includes('keep-alive');
+  return !connection.includes('close');
 }
 
 /** The actor behind the request's credentials: a token as the Basic password (any user name), or a Bearer token. */
@@ -175,15 +210,22 @@ async function authenticate(services: Services, request: FastifyRequest): Promis
   return authenticateToken(services, token, 'git');
 }
 
-/** The repository directory a fetch may read; throws WIKI_NOT_FOUND / UNAUTHORIZED / FORBIDDEN. */
-async function authorize(services: Services, actor: Actor, service: Service, params: Params): Promise<string> {
+/** A wiki the actor may fetch (or push to), and its repository directory. */
+interface Target {
+  owner: string;
+  slug: string;
+  dir: string;
+}
+
+/** The wiki the request may read (or push to); throws WIKI_NOT_FOUND / UNAUTHORIZED / FORBIDDEN. */
+async function authorize(services: Services, actor: Actor, service: Service, params: Params): Promise<Target> {
   const ref = { owner: params.owner, slug: params.wiki };
   if (service === 'git-receive-pack') {
     const session = await beginPush(services, actor, ref);
-    return session.wiki.repo.dir;
+    return { owner: session.wiki.wiki.owner, slug: session.wiki.wiki.slug, dir: session.wiki.repo.dir };
   }
   const access = await wikiAccess(services, actor, ref);
-  return services.repos.open(access.wiki.owner, access.wiki.slug).dir;
+  return { owner: access.wiki.owner, slug: access.wiki.slug, dir: services.repos.open(access.wiki.owner, access.wiki.slug).dir };
 }
 
 function startGit(service: Service, dir: string, extra: string[], protocol: string | null, env: Record<string, string>, gitArgs: string[]) {
