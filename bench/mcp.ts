@@ -24,6 +24,7 @@ import { HOT_LINES, hotContent, pageSets } from './engine.js';
 import { revisionOf, timed, type WritersInput, type WritersOutput } from './mcp-writers.js';
 import { verifyAcknowledged } from './verify-writes.js';
 import { createTenant, createWiki, fillOneCommitPerPage, makeDataDir, removeDataDir, startServer, type BenchServer } from './fixture.js';
+import { formatProfile, PhaseProfiler } from './profile.js';
 import { formatTable, wholeNumber as num, passes, summarize, type Row } from './report.js';
 
 
@@ -32,7 +33,8 @@ const HELP = `Usage: npm run bench -- mcp [options]
   --pages <n>     pages of the wiki (default 500)
   --samples <n>   timed calls per tool (default 200; writes and edits use 2/3 of it)
   --writers <n>   concurrent clients (default 32), each making --writes <n> calls (default 50)
-  --json          print the figures as JSON on stdout (the table then goes to stderr)`;
+  --json          print the figures as JSON on stdout (the table then goes to stderr)
+  --profile       CPU-profile the server (this thread) during the concurrency phase; print where the time goes`;
 
 /**
  * Budgets on medians (issue 5): reads ≤ 5 ms, writes ≤ 12 ms end to end, ≥ 100 commits/s. Listing the whole wiki is
@@ -49,6 +51,7 @@ interface Options {
   writers: number;
   writes: number;
   json: boolean;
+  profile: boolean;
 }
 
 function parseOptions(args: string[]): Options | null {
@@ -60,6 +63,7 @@ function parseOptions(args: string[]): Options | null {
       writers: { type: 'string' },
       writes: { type: 'string' },
       json: { type: 'boolean' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -71,6 +75,7 @@ function parseOptions(args: string[]): Options | null {
     writers: num('writers', values.writers, 32, 1, 256),
     writes: num('writes', values.writes, 50, 2, 1000),
     json: values.json ?? false,
+    profile: values.profile ?? false,
   };
 }
 
@@ -315,12 +320,15 @@ async function concurrency(
       return { path: p.path, lines, staleRevision: staleRevision.get(p.path)! };
     }),
   };
+  const profiler = opts.profile ? new PhaseProfiler() : null;
+  await profiler?.start();
   const worker = new Worker(new URL('./mcp-writers.js', import.meta.url), { workerData: input });
   const result = await new Promise<WritersOutput>((resolve, reject) => {
     worker.once('message', (m: WritersOutput) => resolve(m));
     worker.once('error', reject);
   });
   await worker.terminate();
+  if (profiler) say(formatProfile('concurrent writes (server thread)', await profiler.stop(process.env.PROFILE_OUT), result.acks.length));
   const { acks, latencies, failures, failureSamples, trueConflicts, merged, seconds } = result;
 
   const repoDir = join(server.dataDir, 'repos', ref.owner, `${ref.slug}.git`);

@@ -15,7 +15,7 @@ import type { BlameLine, CommitInfo, Repo, RepoStore } from './repo-store.js';
 export interface GitRepoStoreOptions {
   /** Directory holding `<owner>/<slug>.git`. */
   root: string;
-  /** Most long-lived git processes (cat-file and update-ref) alive at once across all repositories. */
+  /** Most long-lived `git cat-file` processes alive at once across all repositories. */
   maxProcesses?: number;
   /** A process unused this long is closed. */
   idleMs?: number;

@@ -438,7 +438,7 @@ void test('bad edits are refused with a clear error and nothing is written', asy
   });
 });
 
-void test('a ref that moves between the early check and update-ref is caught by git (RefConflictError)', async () => {
+void test('a ref that moves between the early check and the swap is caught under the ref lock (RefConflictError)', async () => {
   await withStore(async (store) => {
     const repo = await store.create('alice', 'wiki');
     const base = await seed(repo, { 'Home.md': 'home\n' });
@@ -453,7 +453,7 @@ void test('a ref that moves between the early check and update-ref is caught by 
     );
     repo.head = real;
     assert.equal(repo.head(), theirs);
-    // The failed prepare ended the update-ref process; the next write gets a new one.
+    // The conflict released the ref lock: the next write goes through.
     const next = await repo.commit({
       parent: theirs,
       edits: [{ path: 'Mine.md', content: 'mine\n' }],
@@ -493,7 +493,14 @@ void test('loose objects from many commits are packed in the background once git
     cli(repo.dir, ['config', 'gc.auto', '50']);
     let parent: string | null = null;
     for (let i = 0; i < 256; i++) {
-      parent = (await repo.commit({ parent, edits: [{ path: `P${i % 7}.md`, content: `v${i}\n` }], message: `c${i}`, author: ALICE })).oid;
+      parent = (
+        await repo.commit({
+          parent,
+          edits: [{ path: `P${i % 7}.md`, content: `v${i}\n` }],
+          message: `c${i}`,
+          author: ALICE,
+        })
+      ).oid;
     }
     // Counting races git removing emptied fan-out directories: a failed count means "not done yet".
     const loose = () => {

@@ -1,7 +1,7 @@
 /**
  * One bare wiki repository behind the Repo port. Reads go through the repository's pooled `git cat-file` process;
- * commits write loose objects in-process and move `main` with a compare-and-swap through a pooled
- * `git update-ref --stdin`; history and blame spawn one git command each.
+ * commits write loose objects in-process and move `main` with a compare-and-swap under git's ref lock (ref-lock.ts);
+ * history and blame spawn one git command each.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { CatFileProcess, type ObjectInfo } from './cat-file.js';
 import { corrupt, runGit } from './git-process.js';
 import {
   GITLINK_MODE,
-  ZERO_OID,
   checkSignature,
   compareTreeEntries,
   errorCode,
@@ -28,7 +27,7 @@ import {
 } from './objects.js';
 import { LOG_FORMAT, parseBlamePorcelain, parseRawLog } from './output-parsers.js';
 import type { ProcessPool } from './process-pool.js';
-import { RefUpdateFailed, RefUpdater } from './ref-updater.js';
+import { compareAndSwapRef } from './ref-lock.js';
 import {
   RefConflictError,
   type BlameLine,
@@ -38,6 +37,7 @@ import {
   type LogEntry,
   type Repo,
 } from './repo-store.js';
+import { SpareFiles } from './spare-files.js';
 import { applyTreeEdits } from './tree-edit.js';
 
 /**
@@ -54,7 +54,7 @@ export interface RepoContext {
 
 export interface RepoProcessInfo {
   dir: string;
-  kind: 'cat-file' | 'update-ref';
+  kind: 'cat-file';
   pid: number | undefined;
 }
 
@@ -101,19 +101,27 @@ const GC_EVERY = 256;
 export class GitRepo implements Repo {
   private readonly cacheKey = `${++instances}`;
   private catFile: CatFileProcess | null = null;
-  private refUpdater: RefUpdater | null = null;
   private casChain: Promise<void> = Promise.resolve();
   private closedBecause: WikiError | null = null;
   /** Commits written since the last housekeeping, and the housekeeping under way. */
   private commitsSinceGc = 0;
   private housekeeping: Promise<unknown> | null = null;
+  private readonly spares: SpareFiles;
+  private readonly takeSpare = (): string | null => this.spares.take();
 
   constructor(
     readonly dir: string,
     private readonly ctx: RepoContext,
-  ) {}
+  ) {
+    this.spares = new SpareFiles(join(dir, 'objects'));
+  }
 
   head(): string | null {
+    return this.readMain();
+  }
+
+  /** main as the files say; the compare-and-swap reads it here, under the ref's lock. */
+  private readMain(): string | null {
     const loose = this.readRefFile(join(this.dir, 'refs', 'heads', 'main'));
     if (loose !== null) {
       const oid = loose.trim();
@@ -161,7 +169,8 @@ export class GitRepo implements Repo {
     if (typeof oid !== 'string' || !isOid(oid)) throw this.noRevision(oid);
     const object = await this.cat().contents(oid);
     // Blob ids come from trees, commits or the index, never from callers: a missing one means damage.
-    if (object === null || object.type !== 'blob') throw corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid });
+    if (object === null || object.type !== 'blob')
+      throw corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid });
     return object.content;
   }
 
@@ -236,11 +245,11 @@ export class GitRepo implements Repo {
     const { tree, changes } = await applyTreeEdits(
       {
         loadTree: (oid) => this.loadTree(oid),
-        writeBlob: (content) => writeLooseObject(this.dir, 'blob', content),
+        writeBlob: (content) => writeLooseObject(this.dir, 'blob', content, this.takeSpare),
         writeTree: (entries) => {
           // Cached right away: the next write re-reads exactly these trees.
           const sorted = [...entries].sort(compareTreeEntries);
-          const oid = writeLooseObject(this.dir, 'tree', serializeTree(sorted));
+          const oid = writeLooseObject(this.dir, 'tree', serializeTree(sorted), this.takeSpare);
           this.ctx.trees.set(this.key(oid), sorted);
           return oid;
         },
@@ -264,6 +273,7 @@ export class GitRepo implements Repo {
         committer: formatIdent(committer, committerSeconds),
         message: stored,
       }),
+      this.takeSpare,
     );
     await this.moveMain(oid, parent);
     const info: CommitInfo = {
@@ -335,7 +345,6 @@ export class GitRepo implements Repo {
   processes(): RepoProcessInfo[] {
     const out: RepoProcessInfo[] = [];
     if (this.catFile?.alive) out.push({ dir: this.dir, kind: 'cat-file', pid: this.catFile.pid });
-    if (this.refUpdater?.alive) out.push({ dir: this.dir, kind: 'update-ref', pid: this.refUpdater.pid });
     return out;
   }
 
@@ -343,17 +352,13 @@ export class GitRepo implements Repo {
   async shutdown(reason: WikiError): Promise<void> {
     this.closedBecause = reason;
     const cat = this.catFile;
-    const updater = this.refUpdater;
     const waits: Promise<void>[] = [];
     if (cat !== null) {
       this.ctx.pool.remove(cat);
       waits.push(cat.close());
     }
-    if (updater !== null) {
-      this.ctx.pool.remove(updater);
-      waits.push(updater.close());
-    }
     if (this.housekeeping !== null) waits.push(this.housekeeping.then(() => undefined));
+    waits.push(this.spares.close());
     await Promise.all(waits);
   }
 
@@ -377,51 +382,20 @@ export class GitRepo implements Repo {
     return cat;
   }
 
-  private updater(): RefUpdater {
-    this.ensureOpen();
-    let updater = this.refUpdater;
-    if (updater === null || !updater.alive) {
-      updater = new RefUpdater(this.dir, (ended) => {
-        this.ctx.pool.remove(ended);
-        if (this.refUpdater === ended) this.refUpdater = null;
-      });
-      this.refUpdater = updater;
-      this.ctx.pool.add(updater);
-    } else {
-      this.ctx.pool.touch(updater);
-    }
-    return updater;
-  }
-
   /** Compare-and-swap of main, one at a time per repository (they all target the same ref anyway). */
   private moveMain(newOid: string, parent: string | null): Promise<void> {
-    const run = this.casChain.then(() => this.swapMain(newOid, parent));
+    const swap = () =>
+      compareAndSwapRef({
+        gitDir: this.dir,
+        ref: MAIN,
+        newOid,
+        expected: parent,
+        current: () => this.readMain(),
+        spare: this.takeSpare,
+      });
+    const run = this.casChain.then(swap);
     this.casChain = run.catch(() => undefined);
     return run;
-  }
-
-  private async swapMain(newOid: string, parent: string | null): Promise<void> {
-    // Checked again here: a conflict found without git keeps the update-ref process alive.
-    const before = this.head();
-    if (before !== parent) throw new RefConflictError(parent, before);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.updater().update(MAIN, newOid, parent ?? ZERO_OID);
-        return;
-      } catch (error) {
-        if (!(error instanceof RefUpdateFailed)) throw error;
-        const actual = this.head();
-        if (actual === newOid) return;
-        if (actual !== parent) throw new RefConflictError(parent, actual);
-        // The ref did not move yet the update failed (lock held past git's timeout, process killed): retry once.
-        if (attempt >= 1) {
-          throw new WikiError('INTERNAL', `cannot update ${MAIN} in ${this.dir}: ${error.stderr}`, {
-            dir: this.dir,
-            stderr: error.stderr,
-          });
-        }
-      }
-    }
   }
 
   private async loadTree(oid: string): Promise<TreeEntry[]> {

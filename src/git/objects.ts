@@ -4,12 +4,13 @@
  * of spawning `git hash-object`/`mktree`/`commit-tree` keeps a write free of process spawns.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { WikiError } from '../errors.js';
 import type { CommitInfo, Signature } from './repo-store.js';
 import { corrupt } from './git-process.js';
+import { fillSpare, unlinkQuietly } from './spare-files.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -38,33 +39,51 @@ export function hashObject(type: ObjectType, content: Buffer): string {
 
 /**
  * Writes `content` as a loose object of `gitDir` unless it is already there (then its mtime is refreshed, as git
- * does, so a concurrent `gc` cannot prune an object that is about to become reachable). Returns its id.
+ * does, so a concurrent `gc` cannot prune an object that is about to become reachable). Returns its id. `spare`
+ * hands out an empty file made ahead of time (see spare-files.ts) to fill instead of creating one.
  */
-export function writeLooseObject(gitDir: string, type: ObjectType, content: Buffer): string {
+export function writeLooseObject(
+  gitDir: string,
+  type: ObjectType,
+  content: Buffer,
+  spare?: () => string | null,
+): string {
   const raw = encodeObject(type, content);
   const oid = createHash('sha1').update(raw).digest('hex');
   const fanout = join(gitDir, 'objects', oid.slice(0, 2));
   const file = join(fanout, oid.slice(2));
   // Sync calls that do not throw on a miss: a write touches up to four of these per object, exceptions cost more.
   if (statSync(file, { throwIfNoEntry: false }) !== undefined && touch(file)) return oid;
+  const data = deflateSync(raw, { level: 1 });
   // A background `git gc` may remove an emptied fan-out directory between our mkdir and our write: try again.
   for (let attempt = 1; ; attempt++) {
     ensureFanout(gitDir, fanout);
-    // Same prefix as git's own temp files, so `git gc` cleans up after a crash between write and rename.
-    const tmp = join(fanout, `tmp_obj_${randomBytes(6).toString('hex')}`);
+    const given = (attempt === 1 && spare?.()) || null;
     try {
-      writeFileSync(tmp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
-      renameSync(tmp, file);
+      const tmp = given !== null && fillSpare(given, data, 0o444) ? given : createTemp(fanout, data);
+      try {
+        renameSync(tmp, file);
+      } catch (error) {
+        unlinkQuietly(tmp);
+        throw error;
+      }
       return oid;
     } catch (error) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already gone
-      }
       if (errorCode(error) !== 'ENOENT' || attempt >= 3) throw error;
     }
   }
+}
+
+function createTemp(fanout: string, data: Buffer): string {
+  // Same prefix as git's own temp files, so `git gc` cleans up after a crash between write and rename.
+  const tmp = join(fanout, `tmp_obj_${randomBytes(6).toString('hex')}`);
+  try {
+    writeFileSync(tmp, data, { mode: 0o444 });
+  } catch (error) {
+    unlinkQuietly(tmp);
+    throw error;
+  }
+  return tmp;
 }
 
 /** Refreshes an existing loose object's mtime; false when `git gc` packed and removed it meanwhile. */
