@@ -1,13 +1,13 @@
 /**
  * The git adapter's small parts: every WikiError code has a git shape, pkt-line framing, the hook's ref-update
- * lines and `ls-tree` parsing.
+ * lines, `ls-tree` and `log --raw` parsing.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GIT_ERRORS, gitErrorText } from '../src/adapters/git-http/error-table.js';
 import { errPacket, FLUSH_PKT, pktLine, serviceHeader } from '../src/adapters/git-http/pkt-line.js';
 import { parseUpdates } from '../src/adapters/git-http/push-hooks.js';
-import { parseLsTree } from '../src/adapters/git-http/quarantine.js';
+import { parseLsTree, parseRawLog } from '../src/adapters/git-http/quarantine.js';
 import { ERROR_CODES } from '../src/errors.js';
 
 void test('every error code maps to a git status and label', () => {
@@ -38,4 +38,22 @@ void test('pre-receive input and ls-tree output parse', () => {
     { path: 'A B/c.md', mode: '100644', oid: a, size: 123 },
     { path: 'sub', mode: '160000', oid: b, size: 0 },
   ]);
+});
+
+void test('git log -z --raw output parses by position: roots, merges, empty commits, subjects that look like changes', () => {
+  const [a, b, c, d, z] = ['a', 'b', 'c', 'd', '0'].map((x) => x.repeat(40)) as [string, string, string, string, string];
+  const out = Buffer.from(
+    [
+      `${a} `, 'root', `:000000 100644 ${z} ${b} A`, 'bad name?.md',
+      `\n${b} ${a}`, `:000000 100644 ${z} ${b} A`, `\n:100644 000000 ${b} ${z} D`, 'bad name?.md', `:000000 120000 ${z} ${c} A`, 'Link.md',
+      `${c} ${b} ${d}`, 'Merge', `\n:100644 100644 ${b} ${c} M`, 'A/B.md',
+      '',
+    ].join('\0'),
+  );
+  assert.deepEqual(parseRawLog(out), [
+    { oid: a, parents: [], subject: 'root', changes: [{ path: 'bad name?.md', mode: '100644' }] },
+    { oid: b, parents: [a], subject: `:000000 100644 ${z} ${b} A`, changes: [{ path: 'bad name?.md', mode: null }, { path: 'Link.md', mode: '120000' }] },
+    { oid: c, parents: [b, d], subject: 'Merge', changes: [{ path: 'A/B.md', mode: '100644' }] },
+  ]);
+  assert.throws(() => parseRawLog(Buffer.from('not a commit\0')), /Unexpected git log output/);
 });

@@ -180,6 +180,57 @@ void describe('git push', () => {
     assert.match(stderr, /"Link.md" is a symbolic link/);
   });
 
+  void it('checks every pushed commit, not only the head: a bad file added then removed is refused, naming the commit', async () => {
+    const t = await makeGitTenant(h.services, uniqueName('history'));
+    const dir = await cloneOf(t);
+    const index = h.services.indexes.open(t.owner, t.slug);
+    const indexedBefore = index.indexedCommit();
+    writeFileSync(join(dir, 'Good.md'), 'fine\n');
+    await commitAll(dir, 'a good page');
+    writeFileSync(join(dir, 'bad name?.md'), 'x\n');
+    writeFileSync(join(dir, 'loose.txt'), 'x\n');
+    const bad = await commitAll(dir, 'add bad files');
+    rmSync(join(dir, 'bad name?.md'));
+    rmSync(join(dir, 'loose.txt'));
+    await commitAll(dir, 'remove them again');
+    // Its head is clean: only the middle commit is wrong.
+    const stderr = await refused(t, dir, ['origin', 'main'], /remote: invalid name: push to .* refused, nothing was stored:/, 'pre-receive hook declined');
+    const named = `commit ${bad.slice(0, 10)} \\("add bad files"\\)`;
+    assert.match(stderr, new RegExp(`${named}: "bad name\\?\\.md": Invalid page path`));
+    assert.match(stderr, new RegExp(`${named}: "loose\\.txt" is outside the wiki's layout`));
+    assert.equal(index.indexedCommit(), indexedBefore);
+    assert.equal((await api(t, 'GET', '/pages/Good')).status, 404);
+
+    // A page deleted while its attachment stays orphans it, in that commit; putting the page back later does not help.
+    await client.ok(['reset', '-q', '--hard', 'origin/main'], { cwd: dir });
+    mkdirSync(join(dir, 'Home'));
+    writeFileSync(join(dir, 'Home', 'map.png'), 'png\n');
+    await commitAll(dir, 'attach a map');
+    rmSync(join(dir, 'Home.md'));
+    const orphaning = await commitAll(dir, 'drop Home');
+    writeFileSync(join(dir, 'Home.md'), '# Home again\n');
+    await commitAll(dir, 'Home is back');
+    const orphan = await refused(t, dir, ['origin', 'main'], /remote: invalid name: push to .* refused/);
+    assert.match(orphan, new RegExp(`commit ${orphaning.slice(0, 10)} \\("drop Home"\\): "Home/map.png" is an attachment of page Home, which does not exist`));
+    assert.doesNotMatch(orphan, /attach a map|Home is back/);
+
+    // The same files, each commit valid (a branch merged in, renames, a page moved with its attachment): accepted.
+    await client.ok(['reset', '-q', '--hard', 'origin/main'], { cwd: dir });
+    await client.ok(['checkout', '-q', '-b', 'side'], { cwd: dir });
+    writeFileSync(join(dir, 'Side.md'), 'side\n');
+    await commitAll(dir, 'side page');
+    await client.ok(['checkout', '-q', 'main'], { cwd: dir });
+    mkdirSync(join(dir, 'Home'));
+    writeFileSync(join(dir, 'Home', 'map.png'), 'png\n');
+    await commitAll(dir, 'attach a map');
+    await client.ok(['merge', '-q', '--no-edit', 'side'], { cwd: dir });
+    mkdirSync(join(dir, 'Side'));
+    renameSync(join(dir, 'Home', 'map.png'), join(dir, 'Side', 'map.png'));
+    await commitAll(dir, 'move the map');
+    await client.ok(['push', '-q', 'origin', 'main'], { cwd: dir });
+    assert.deepEqual((await api(t, 'GET', '/pages/Side/attachments')).json.attachments?.map((a) => a.name), ['map.png']);
+  });
+
   void it('refuses pushes over the tier limits: pages, attachment bytes, file size, page size', async () => {
     const t = await makeGitTenant(h.services, uniqueName('quota'));
     const dir = await cloneOf(t);

@@ -25,12 +25,26 @@ export interface RefUpdate {
   newOid: string;
 }
 
+/** A commit a push adds, with the files it changed against its first parent (all its files for a root commit). */
+export interface PushedCommit {
+  oid: string;
+  parents: string[];
+  subject: string;
+  /** `mode` is the file's mode after the commit; null when the commit deleted it. */
+  changes: Array<{ path: string; mode: string | null }>;
+}
+
 /** Reads the pushed objects, including those still held in git's quarantine. */
 export interface PushedObjects {
   /** Every file of the commit's tree (recursive), with mode and size; submodules have mode 160000. */
   listFiles(commit: string): Promise<FileEntry[]>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   readBlob(oid: string): Promise<Buffer>;
+  /**
+   * The commits `tip` adds to the repository (reachable from no ref yet), parents before children. Without it only
+   * the pushed head's tree is checked, not the commits on the way there.
+   */
+  newCommits?(tip: string): Promise<PushedCommit[]>;
 }
 
 /** Most problems listed in one refusal; the rest are counted. */
@@ -179,7 +193,9 @@ async function checkTree(w: OpenWiki, old: string | null, next: string, objects:
   const now = await summarizeTree(after, limits.attachmentBytes, maxPageChars, objects);
   const was = old ? await summarizeTree(before, limits.attachmentBytes, maxPageChars, objects) : null;
   const known = new Set((was?.problems ?? []).map((p) => p.text));
-  const problems = now.problems.filter((p) => !known.has(p.text));
+  const history = objects.newCommits ? await checkCommits(await objects.newCommits(next), old, before, known, objects) : { problems: [], texts: new Set<string>() };
+  // A problem found in the commit that brought it is reported there, with the commit named, not again for the head.
+  const problems = [...history.problems, ...now.problems.filter((p) => !known.has(p.text) && !history.texts.has(p.text))];
   if (now.pages > limits.pagesPerWiki && now.pages > (was?.pages ?? 0)) {
     problems.push({
       code: 'QUOTA_EXCEEDED',
@@ -208,48 +224,164 @@ export async function summarizeTree(
   objects: Pick<PushedObjects, 'readBlob'>,
 ): Promise<TreeSummary> {
   const problems: Problem[] = [];
-  const bad = (text: string, code: ErrorCode = 'INVALID_PATH') => problems.push({ code, text });
   const pageFiles = new Set(files.filter((f) => f.path.endsWith('.md')).map((f) => f.path));
   let pages = 0;
   let attachmentBytes = 0;
   for (const f of files) {
     const shown = JSON.stringify(f.path);
-    if (f.mode === '120000') {
-      bad(`${shown} is a symbolic link; a wiki holds only pages and attachments.`);
-      continue;
-    }
-    if (f.mode === '160000') {
-      bad(`${shown} is a submodule; a wiki holds only pages and attachments.`);
+    const problem = layoutProblem(f.path, f.mode, (page) => pageFiles.has(`${page}.md`));
+    const linked = f.mode === '120000' || f.mode === '160000';
+    if (!linked && f.path.endsWith('.md')) pages++;
+    else if (!linked) attachmentBytes += f.size;
+    if (problem !== null) {
+      problems.push({ code: 'INVALID_PATH', text: problem });
       continue;
     }
     if (f.path.endsWith('.md')) {
-      pages++;
-      const problem = pageNameProblem(f.path.slice(0, -3));
-      if (problem) bad(`${shown}: ${problem}`);
-      else if (f.size > maxPageChars) {
+      if (f.size > maxPageChars) {
         const chars = (await objects.readBlob(f.oid)).toString('utf8').length;
-        if (chars > maxPageChars) bad(`${shown} has ${chars} characters; the largest page allowed is ${maxPageChars} characters; split it.`, 'PAYLOAD_TOO_LARGE');
+        if (chars > maxPageChars) {
+          problems.push({ code: 'PAYLOAD_TOO_LARGE', text: `${shown} has ${chars} characters; the largest page allowed is ${maxPageChars} characters; split it.` });
+        }
       }
-      continue;
-    }
-    attachmentBytes += f.size;
-    const slash = f.path.lastIndexOf('/');
-    if (slash < 0) {
-      bad(
-        `${shown} is outside the wiki's layout: only pages (.md) live at the top; other files are attachments and go in their page's folder (Page.md → Page/${f.path}).`,
-      );
-      continue;
-    }
-    const folder = f.path.slice(0, slash);
-    const problem = pageNameProblem(folder) ?? attachmentNameProblem(f.path.slice(slash + 1));
-    if (problem) bad(`${shown}: ${problem}`);
-    else if (!pageFiles.has(`${folder}.md`)) {
-      bad(`${shown} is an attachment of page ${folder}, which does not exist: add ${folder}.md or move the file into an existing page's folder.`);
     } else if (f.size > maxFileBytes) {
-      bad(`${shown} is ${f.size} bytes; the largest attachment this wiki's tier allows is ${maxFileBytes} bytes; remove it from the push.`, 'PAYLOAD_TOO_LARGE');
+      problems.push({
+        code: 'PAYLOAD_TOO_LARGE',
+        text: `${shown} is ${f.size} bytes; the largest attachment this wiki's tier allows is ${maxFileBytes} bytes; remove it from the push.`,
+      });
     }
   }
   return { problems, pages, attachmentBytes };
+}
+
+/**
+ * Why a file cannot be in a wiki's tree, or null: its name, its kind (symbolic links and submodules), and for an
+ * attachment whether its page exists in the same tree (`hasPage`).
+ */
+function layoutProblem(path: string, mode: string, hasPage: (page: string) => boolean): string | null {
+  const shown = JSON.stringify(path);
+  if (mode === '120000') return `${shown} is a symbolic link; a wiki holds only pages and attachments.`;
+  if (mode === '160000') return `${shown} is a submodule; a wiki holds only pages and attachments.`;
+  if (path.endsWith('.md')) {
+    const problem = pageNameProblem(path.slice(0, -3));
+    return problem ? `${shown}: ${problem}` : null;
+  }
+  const slash = path.lastIndexOf('/');
+  if (slash < 0) {
+    return `${shown} is outside the wiki's layout: only pages (.md) live at the top; other files are attachments and go in their page's folder (Page.md → Page/${path}).`;
+  }
+  const folder = path.slice(0, slash);
+  const problem = pageNameProblem(folder) ?? attachmentNameProblem(path.slice(slash + 1));
+  if (problem) return `${shown}: ${problem}`;
+  if (!hasPage(folder)) {
+    return `${shown} is an attachment of page ${folder}, which does not exist: add ${folder}.md or move the file into an existing page's folder.`;
+  }
+  return null;
+}
+
+/** The files of one tree as a push's commits change them: modes by path, and each folder's non-page files. */
+class TreeState {
+  constructor(
+    readonly modes = new Map<string, string>(),
+    readonly folders = new Map<string, Set<string>>(),
+  ) {}
+
+  static of(files: FileEntry[]): TreeState {
+    const state = new TreeState();
+    for (const f of files) state.set(f.path, f.mode);
+    return state;
+  }
+
+  clone(): TreeState {
+    return new TreeState(new Map(this.modes), new Map([...this.folders].map(([k, v]) => [k, new Set(v)])));
+  }
+
+  set(path: string, mode: string | null): void {
+    const slash = path.lastIndexOf('/');
+    const folder = slash < 0 || path.endsWith('.md') ? null : path.slice(0, slash);
+    if (mode === null) {
+      this.modes.delete(path);
+      if (folder !== null) this.folders.get(folder)?.delete(path);
+      return;
+    }
+    this.modes.set(path, mode);
+    if (folder === null) return;
+    let files = this.folders.get(folder);
+    if (!files) this.folders.set(folder, (files = new Set()));
+    files.add(path);
+  }
+}
+
+/**
+ * Names and layout of every commit the push adds, not only of its head: a commit that adds `bad?.md` followed by one
+ * that removes it would leave a tree in history that the index's catch-up, history views and every clone read.
+ * Each commit is checked only where it differs from its first parent (whose tree was checked, or was the wiki's
+ * already), so a push of many commits costs one `git log` and a walk over what changed. Sizes and quotas are checked
+ * at the head only: they are limits on the wiki as it stands (what the index holds and renders, what the tier
+ * counts), while an older version of a file is only ever read raw from history.
+ */
+async function checkCommits(
+  commits: PushedCommit[],
+  old: string | null,
+  oldFiles: FileEntry[],
+  known: Set<string>,
+  objects: PushedObjects,
+): Promise<{ problems: Problem[]; texts: Set<string> }> {
+  const problems: Problem[] = [];
+  const texts = new Set<string>();
+  // A tree is kept only while a commit still to be checked builds on it (one, for a straight history).
+  const children = new Map<string, number>();
+  for (const c of commits) {
+    const parent = c.parents[0];
+    if (parent !== undefined) children.set(parent, (children.get(parent) ?? 0) + 1);
+  }
+  const trees = new Map<string, TreeState>();
+  if (old !== null) trees.set(old, TreeState.of(oldFiles));
+  const treeBefore = async (parent: string | undefined): Promise<TreeState> => {
+    if (parent === undefined) return new TreeState();
+    let tree = trees.get(parent);
+    if (!tree) {
+      // A branch that forked from an older commit of the wiki: that commit's tree, whose problems predate the push.
+      const files = await objects.listFiles(parent);
+      for (const p of (await summarizeTree(files, Infinity, Infinity, objects)).problems) known.add(p.text);
+      tree = TreeState.of(files);
+      trees.set(parent, tree);
+    }
+    const left = (children.get(parent) ?? 1) - 1;
+    children.set(parent, left);
+    if (left > 0) return tree.clone();
+    trees.delete(parent);
+    return tree;
+  };
+  for (const commit of commits) {
+    const tree = await treeBefore(commit.parents[0]);
+    for (const change of commit.changes) tree.set(change.path, change.mode);
+    const hasPage = (page: string) => tree.modes.has(`${page}.md`);
+    const found: string[] = [];
+    for (const change of commit.changes) {
+      if (change.mode !== null) {
+        const problem = layoutProblem(change.path, change.mode, hasPage);
+        if (problem !== null) found.push(problem);
+      } else if (change.path.endsWith('.md') && !tree.modes.has(change.path)) {
+        // A page deleted while its attachments stay: they now belong to nothing.
+        for (const file of tree.folders.get(change.path.slice(0, -3)) ?? []) {
+          const problem = layoutProblem(file, tree.modes.get(file) ?? '100644', hasPage);
+          if (problem !== null) found.push(problem);
+        }
+      }
+    }
+    for (const text of found) {
+      if (known.has(text) || texts.has(text)) continue;
+      texts.add(text);
+      problems.push({ code: 'INVALID_PATH', text: `commit ${commit.oid.slice(0, 10)} (${JSON.stringify(shorten(commit.subject))}): ${text}` });
+    }
+    if ((children.get(commit.oid) ?? 0) > 0) trees.set(commit.oid, tree);
+  }
+  return { problems, texts };
+}
+
+function shorten(subject: string): string {
+  return subject.length > 60 ? `${subject.slice(0, 59)}…` : subject;
 }
 
 function pageNameProblem(path: string): string | null {
