@@ -58,7 +58,10 @@ void test('random edits to separate parts of a page always merge into both edits
       return [line];
     });
   for (let n = 0; n < 300; n++) {
-    const page = Array.from({ length: 10 + random(40) }, (_, i) => `${words[random(words.length)]!}${random(3) === 0 ? ` ${i}` : ''}`);
+    const page = Array.from(
+      { length: 10 + random(40) },
+      (_, i) => `${words[random(words.length)]!}${random(3) === 0 ? ` ${i}` : ''}`,
+    );
     const cut = Math.floor(page.length / 2);
     // Two unique, unchanged lines at the cut keep the edits apart (with repeated lines only, a diff may line an edit
     // up against the other side's, which is a conflict, as in git).
@@ -66,7 +69,11 @@ void test('random edits to separate parts of a page always merge into both edits
     page[cut] = 'anchor two';
     const ours = edit(page, 0, cut - 1, 'ours');
     const theirs = edit(page, cut + 1, page.length, 'theirs');
-    const both = [...ours.slice(0, ours.length - (page.length - cut + 1)), ...page.slice(cut - 1, cut + 1), ...theirs.slice(cut + 1)];
+    const both = [
+      ...ours.slice(0, ours.length - (page.length - cut + 1)),
+      ...page.slice(cut - 1, cut + 1),
+      ...theirs.slice(cut + 1),
+    ];
     const text = (l: string[]) => l.map((line) => `${line}\n`).join('');
     const merged = mergeText(text(page), text(ours), text(theirs));
     assert.deepEqual(merged, { clean: true, text: text(both) }, `case ${n}`);

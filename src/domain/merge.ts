@@ -64,7 +64,7 @@ export function mergeText(base: string, ours: string, theirs: string): MergeResu
   const out: string[] = [];
   let clean = true;
   let done = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     const region = [all[i]!];
     let end = all[i]!.end;
     for (i++; i < all.length && all[i]!.start <= end; i++) {
@@ -80,7 +80,13 @@ export function mergeText(base: string, ours: string, theirs: string): MergeResu
     else if (!region.some((h) => h.side === 'ours')) out.push(...yours);
     else {
       clean = false;
-      out.push('<<<<<<< current\n', ...mine.map(withNewline), '=======\n', ...yours.map(withNewline), '>>>>>>> yours\n');
+      out.push(
+        '<<<<<<< current\n',
+        ...mine.map(withNewline),
+        '=======\n',
+        ...yours.map(withNewline),
+        '>>>>>>> yours\n',
+      );
     }
   }
   out.push(...o.slice(done));
