@@ -21,7 +21,12 @@ export class WebClient {
   csrf = '';
   constructor(readonly h: TestServer) {}
 
-  async request(method: string, path: string, body?: Record<string, string> | Buffer, headers: Record<string, string> = {}): Promise<WebResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: Record<string, string> | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<WebResponse> {
     const all: Record<string, string> = { ...headers };
     if (this.cookies.size) all.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let payload: string | Buffer | undefined;
@@ -32,7 +37,12 @@ export class WebClient {
       payload = new URLSearchParams(body).toString();
       all['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(this.h.url + path, { method, headers: all, redirect: 'manual', ...(payload !== undefined ? { body: payload } : {}) });
+    const res = await fetch(this.h.url + path, {
+      method,
+      headers: all,
+      redirect: 'manual',
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const eq = pair!.indexOf('=');
@@ -62,10 +72,22 @@ export class WebClient {
   }
 }
 
-/** A user with a password (the harness's tenants have none), signed in on a new client. */
-export async function signedIn(h: TestServer, username: string): Promise<WebClient> {
+/**
+ * A user with a password (the harness's tenants have none), signed in on a new client. Created as an operator would
+ * (email verified) unless `emailVerified: false`, as after a self-service sign-up.
+ */
+export async function signedIn(
+  h: TestServer,
+  username: string,
+  options: { emailVerified?: boolean } = {},
+): Promise<WebClient> {
   if (!(await h.services.meta.getUserByUsername(username))) {
-    await uc.createUser(h.services, { username, email: `${username}@example.test`, password: PASSWORD });
+    await uc.createUser(h.services, {
+      username,
+      email: `${username}@example.test`,
+      password: PASSWORD,
+      emailVerified: options.emailVerified,
+    });
   } else {
     const user = (await h.services.meta.getUserByUsername(username))!;
     if (!user.passwordHash) throw new Error(`${username} has no password`);
@@ -91,7 +113,14 @@ export async function makeWebTenant(h: TestServer, name: string, visibility: 'pu
     base,
     client,
     write: (path: string, content: string, revision?: string, commitMessage?: string) =>
-      uc.writePage(h.services, actor, { owner: name, slug: 'notes', path, content, ...(revision ? { revision } : {}), ...(commitMessage ? { commitMessage } : {}) }),
+      uc.writePage(h.services, actor, {
+        owner: name,
+        slug: 'notes',
+        path,
+        content,
+        ...(revision ? { revision } : {}),
+        ...(commitMessage ? { commitMessage } : {}),
+      }),
     read: (path: string) => uc.readPage(h.services, actor, { owner: name, slug: 'notes', path }),
     head: () => h.services.repos.open(name, 'notes').head(),
   };

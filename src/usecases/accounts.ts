@@ -19,7 +19,8 @@ export interface CreateUserInput {
   admin?: boolean | undefined;
   /**
    * Whether the email is known to belong to this person (default true: the operator created the account). Only then
-   * do pending invitations to it become roles — otherwise anyone could sign up with an invited address.
+   * is it marked verified and do pending invitations to it become roles — otherwise anyone could sign up with an
+   * invited address.
    */
   emailVerified?: boolean | undefined;
 }
@@ -36,9 +37,11 @@ export async function createUser(services: Services, input: CreateUserInput): Pr
   const first = (await services.meta.countUsers()) === 0;
   const adminEmail = services.config.adminEmail;
   const isAdmin = first || input.admin === true || (adminEmail !== null && adminEmail.toLowerCase() === email.toLowerCase());
-  const user = await services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin });
+  const created = await services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin });
+  if (input.emailVerified === false) return created;
+  const user = (await services.meta.updateUser(created.id, { emailVerifiedAt: new Date().toISOString() })) ?? created;
   // Wikis that invited this email before the account existed.
-  if (input.emailVerified !== false) await acceptInvitations(services, user);
+  await acceptInvitations(services, user);
   return user;
 }
 

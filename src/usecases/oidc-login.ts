@@ -79,8 +79,6 @@ export async function completeOidcLogin(services: Services, actor: Actor, provid
     throw err;
   }
   await services.meta.addIdentity({ providerId, subject: claims.subject, userId: user.id, email });
-  // The provider vouches for the address: no verification mail needed.
-  if (claims.emailVerified) user = (await services.meta.updateUser(user.id, { emailVerifiedAt: new Date().toISOString() })) ?? user;
   return { kind: 'created', user };
 }
 

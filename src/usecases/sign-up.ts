@@ -1,13 +1,12 @@
 /**
- * Self-service accounts: signing up from the web and changing one's password. Sign-up never tells whether an email
+ * Self-service accounts: signing up from the web. Sign-up never tells whether an email
  * already has an account (the caller shows the same answer either way); usernames are public, so a taken one is said.
  */
-import type { Actor } from '../auth/actor.js';
 import { parseEmail, parseUsername } from '../auth/names.js';
 import { checkPasswordStrength, hashPassword } from '../auth/passwords.js';
 import { isWikiError, WikiError } from '../errors.js';
 import type { User } from '../meta/meta-store.js';
-import { createUser, signIn } from './accounts.js';
+import { createUser } from './accounts.js';
 import type { Services } from './services.js';
 
 export interface SignUpInput {
@@ -41,17 +40,3 @@ export async function signUp(services: Services, input: SignUpInput): Promise<{ 
   }
 }
 
-/** Changes the signed-in user's password after checking the current one; other sessions are signed out. */
-export async function changePassword(services: Services, actor: Actor, current: string, next: string, keepSessionId: number | null): Promise<void> {
-  const user = actor.user;
-  if (!user || actor.token) throw new WikiError('UNAUTHORIZED', 'Sign in to change your password.');
-  try {
-    await signIn(services, user.username, current);
-  } catch (err) {
-    if (isWikiError(err, 'UNAUTHORIZED')) throw new WikiError('INVALID_INPUT', 'The current password is wrong; nothing was changed.', { field: 'current' });
-    throw err;
-  }
-  checkPasswordStrength(next);
-  await services.meta.updateUser(user.id, { passwordHash: await hashPassword(next) });
-  for (const s of await services.meta.listSessions(user.id)) if (s.id !== keepSessionId) await services.meta.revokeSession(user.id, s.id);
-}
