@@ -1,12 +1,12 @@
 /** The in-process compare-and-swap of a ref against git's own lock protocol, git's CLI on the other side. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isWikiError } from '../errors.js';
 import { cli, withStore } from './git-test-support.js';
-import { compareAndSwapRef, type RefSwap } from './ref-lock.js';
+import { compareAndSwapRef, STALE_LOCK_MS, type RefSwap } from './ref-lock.js';
 import { RefConflictError } from './repo-store.js';
 
 const MAIN = 'refs/heads/main';
@@ -96,6 +96,21 @@ void test('a lock held by another writer is waited for; one never released fails
     assert.equal(rev(dir), b);
     assert.equal(existsSync(spare), false, 'a used spare is not left behind');
     rmSync(lockFile(dir));
+  });
+});
+
+void test('a lock left behind long ago by a process that died holding it is removed, and the swap goes through', async () => {
+  await withStore(async (store) => {
+    const { dir } = await store.create('alice', 'wiki');
+    const a = commitObject(dir, 'a');
+    cli(dir, ['update-ref', MAIN, a]);
+    const b = commitObject(dir, 'b', a);
+    writeFileSync(lockFile(dir), `${a}\n`);
+    const old = new Date(Date.now() - STALE_LOCK_MS - 1000);
+    utimesSync(lockFile(dir), old, old);
+    await compareAndSwapRef(swapOf(dir, b, a));
+    assert.equal(rev(dir), b);
+    assert.equal(existsSync(lockFile(dir)), false);
   });
 });
 

@@ -9,7 +9,7 @@
  * is taken by hard-linking a spare file (spare-files.ts) already holding the new value to `<ref>.lock`: `link` fails
  * when the name exists, exactly like git's `O_CREAT | O_EXCL`, without allocating an inode on the commit path.
  */
-import { closeSync, linkSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,11 @@ import { fillSpare, unlinkQuietly } from './spare-files.js';
 
 /** How long a lock held by another process is waited for (git waits 100 ms by default; a push holds it briefly). */
 const LOCK_WAIT_MS = 500;
+/**
+ * A lock this old was left by a process that died holding it (killed between taking the lock and renaming it): git
+ * and we hold a ref lock for milliseconds. It is removed, or every later write would fail until an operator did.
+ */
+export const STALE_LOCK_MS = 30_000;
 
 export interface RefSwap {
   gitDir: string;
@@ -39,13 +44,19 @@ export async function compareAndSwapRef(swap: RefSwap): Promise<void> {
   const file = join(swap.gitDir, swap.ref);
   const lock = `${file}.lock`;
   const content = Buffer.from(`${swap.newOid}\n`, 'latin1');
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  let deadline = Date.now() + LOCK_WAIT_MS;
+  let staleRemoved = false;
   for (let pause = 1; !takeLock(lock, content, swap.spare); pause = Math.min(pause * 2, 50)) {
     if (Date.now() >= deadline) {
+      if (!staleRemoved && removeIfStale(lock)) {
+        staleRemoved = true;
+        deadline = Date.now() + LOCK_WAIT_MS;
+        continue;
+      }
       throw new WikiError(
         'INTERNAL',
         `cannot update ${swap.ref} in ${swap.gitDir}: ${lock} exists. Another git process is updating it, or one ` +
-          'crashed while doing so; if no git process is running on this repository, remove that file.',
+          `crashed while doing so (a lock older than ${STALE_LOCK_MS / 1000} s is removed on the next write).`,
         { dir: swap.gitDir, lock },
       );
     }
@@ -61,6 +72,14 @@ export async function compareAndSwapRef(swap: RefSwap): Promise<void> {
     unlinkQuietly(lock);
     throw error;
   }
+}
+
+/** Removes `lock` if it was left behind long ago; true when it is gone (then the caller tries again). */
+function removeIfStale(lock: string): boolean {
+  const stat = statSync(lock, { throwIfNoEntry: false });
+  if (stat !== undefined && Date.now() - stat.mtimeMs < STALE_LOCK_MS) return false;
+  unlinkQuietly(lock);
+  return true;
 }
 
 /** Creates `lock` holding `content`; false when it exists (someone holds the ref). */
