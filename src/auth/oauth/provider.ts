@@ -7,7 +7,7 @@
 import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { Services } from '../../usecases/services.js';
+import type { MetaStore } from '../../meta/meta-store.js';
 import { MetaStoreAdapter } from './adapter.js';
 import { findWikiSelection } from './grants.js';
 import { ACCESS_TOKEN_TTL_S } from './keys.js';
@@ -62,9 +62,8 @@ export interface ProviderOptions {
  * Builds the provider. oidc-provider is loaded on first use, not at start-up: CLI commands never load it, and its
  * notice that it prefers Node.js 22 appears once, in the server.
  */
-export async function buildProvider(services: Services, { issuer, keys, cookieSecrets, fetch }: ProviderOptions): Promise<Provider> {
+export async function buildProvider(meta: MetaStore, { issuer, keys, cookieSecrets, fetch }: ProviderOptions): Promise<Provider> {
   const { default: OidcProvider, errors } = await import('oidc-provider');
-  const { meta } = services;
   const configuration: Configuration = {
     adapter: (name: string) => new MetaStoreAdapter(meta, name),
     clients: [],

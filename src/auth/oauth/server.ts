@@ -6,8 +6,9 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Actor } from '../actor.js';
+import type { Config } from '../../config.js';
 import { WikiError } from '../../errors.js';
-import type { Services } from '../../usecases/services.js';
+import type { MetaStore } from '../../meta/meta-store.js';
 import { loadKeys, publicJwks, type SigningKeys } from './keys.js';
 import { buildProvider } from './provider.js';
 import { GRANT_CLAIM, tokenScopeOf, WIKIS_CLAIM } from './scopes.js';
@@ -16,6 +17,15 @@ import { GRANT_CLAIM, tokenScopeOf, WIKIS_CLAIM } from './scopes.js';
 const KEYS_REFRESH_MS = 30_000;
 const KID_MISS_RELOAD_MS = 2_000;
 const PURGE_INTERVAL_MS = 3_600_000;
+
+/**
+ * What the server needs of the process (the use cases' Services object fits): the metadata store, and a logger for
+ * background failures. `log` is read at each use, so a logger installed after start-up is the one that reports.
+ */
+export interface OAuthServerDeps {
+  readonly meta: MetaStore;
+  readonly log: { warn(obj: object, msg?: string): void };
+}
 
 const looksLikeJwt = (token: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 
@@ -29,12 +39,12 @@ export class OAuthServer {
   /** Replaces how client ID metadata documents are fetched (tests serve them without a network); set before use. */
   clientMetadataFetch: typeof globalThis.fetch | undefined = undefined;
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly deps: OAuthServerDeps) {}
 
   /** The signing keys, re-read from the store when older than `maxAgeMs`. */
   async signingKeys(maxAgeMs = KEYS_REFRESH_MS): Promise<SigningKeys> {
     if (this.keys && Date.now() - this.keysLoadedAt < maxAgeMs) return this.keys;
-    this.loading ??= loadKeys(this.services.meta).then(
+    this.loading ??= loadKeys(this.deps.meta).then(
       (keys) => {
         this.keys = keys;
         this.keysLoadedAt = Date.now();
@@ -58,7 +68,7 @@ export class OAuthServer {
       this.purgeNow();
       return known.provider;
     }
-    const provider = buildProvider(this.services, { issuer, keys: keys.keys, cookieSecrets: keys.cookieSecrets, fetch: this.clientMetadataFetch });
+    const provider = buildProvider(this.deps.meta, { issuer, keys: keys.keys, cookieSecrets: keys.cookieSecrets, fetch: this.clientMetadataFetch });
     this.providers.set(issuer, { provider, kids });
     this.purgeNow();
     return provider;
@@ -68,7 +78,7 @@ export class OAuthServer {
   private purgeNow(): void {
     if (Date.now() - this.purgedAt < PURGE_INTERVAL_MS) return;
     this.purgedAt = Date.now();
-    this.services.meta.purgeOAuthRecords(new Date().toISOString()).catch((err: unknown) => this.services.log.warn({ err }, 'purging expired OAuth records failed'));
+    this.deps.meta.purgeOAuthRecords(new Date().toISOString()).catch((err: unknown) => this.deps.log.warn({ err }, 'purging expired OAuth records failed'));
   }
 
   /** Verifies a JWT of ours, reloading the keys once if it names a key this process has not seen yet. */
@@ -101,12 +111,12 @@ export class OAuthServer {
       throw new WikiError('UNAUTHORIZED', `The access token was issued for ${audiences.join(', ')}, not for ${resourceUrl}: sign in for this address.`);
     }
     const grantId = payload[GRANT_CLAIM];
-    const grant = typeof grantId === 'string' ? await this.services.meta.findOAuthRecord('Grant', grantId) : null;
+    const grant = typeof grantId === 'string' ? await this.deps.meta.findOAuthRecord('Grant', grantId) : null;
     if (!grant || (grant.expiresAt !== null && Date.parse(grant.expiresAt) <= Date.now())) {
       throw new WikiError('UNAUTHORIZED', 'The access token was revoked: sign in again.');
     }
     const id = Number(payload.sub);
-    const user = Number.isSafeInteger(id) ? await this.services.meta.getUserById(id) : null;
+    const user = Number.isSafeInteger(id) ? await this.deps.meta.getUserById(id) : null;
     if (!user || user.disabled) throw new WikiError('UNAUTHORIZED', 'The access token is invalid, expired or revoked.');
     const scope = tokenScopeOf(typeof payload.scope === 'string' ? payload.scope : undefined);
     if (scope === null) throw new WikiError('UNAUTHORIZED', 'The access token grants no wiki scope (wiki:read or wiki:write).');
@@ -129,19 +139,19 @@ export class OAuthServer {
       return false;
     }
     const grantId = payload[GRANT_CLAIM];
-    if (payload.client_id === clientId && typeof grantId === 'string') await this.services.meta.deleteOAuthGrant(grantId);
+    if (payload.client_id === clientId && typeof grantId === 'string') await this.deps.meta.deleteOAuthGrant(grantId);
     return true;
   }
 }
 
-const servers = new WeakMap<Services, OAuthServer>();
+const servers = new WeakMap<OAuthServerDeps, OAuthServer>();
 
 /** The OAuth server of a process (one per Services), created on first use. */
-export function oauthServerOf(services: Services): OAuthServer {
-  let server = servers.get(services);
+export function oauthServerOf(deps: OAuthServerDeps): OAuthServer {
+  let server = servers.get(deps);
   if (!server) {
-    server = new OAuthServer(services);
-    servers.set(services, server);
+    server = new OAuthServer(deps);
+    servers.set(deps, server);
   }
   return server;
 }
@@ -150,7 +160,7 @@ export function oauthServerOf(services: Services): OAuthServer {
  * The issuer: WIKIBOT_BASE_URL, else `http://<host>:<port>` of the listening socket (the Host header only when
  * listening on every interface, where no single address is right).
  */
-export function issuerFor(services: Services, request: { socket: { localPort?: number | undefined }; host: string; protocol: string }): string {
+export function issuerFor(services: { readonly config: Pick<Config, 'baseUrl' | 'host' | 'port'> }, request: { socket: { localPort?: number | undefined }; host: string; protocol: string }): string {
   const { baseUrl, host } = services.config;
   if (baseUrl) return baseUrl.replace(/\/+$/, '');
   if (host === '0.0.0.0' || host === '::' || host === '') return `${request.protocol}://${request.host}`;
