@@ -6,8 +6,9 @@ import type { Actor } from '../auth/actor.js';
 import { attachmentFolder, parseAttachmentName, pagePathFromFile } from '../domain/index.js';
 import { WikiError } from '../errors.js';
 import type { FileEntry, LogEntry } from '../git/repo-store.js';
+import type { PageRow } from '../index/index-store.js';
 import { commitMessage, commitPlanned, summarizeCommit } from './commit.js';
-import { requirePage, resolveRevision } from './page-lookup.js';
+import { pageFileAt, requirePage, resolveRevision } from './page-lookup.js';
 import type { Services } from './services.js';
 import { tierLimits } from './tiers.js';
 import { openWiki, type OpenWiki, type WikiRef } from './wiki-access.js';
@@ -155,20 +156,34 @@ export interface DownloadInput extends AttachmentRef {
   revision?: string | undefined;
 }
 
+/**
+ * One attachment's bytes, now or at `revision`. At a revision the page's folder is the one it had then: a page renamed
+ * since kept its files under its old name in older commits.
+ */
 export async function downloadAttachment(services: Services, actor: Actor, input: DownloadInput) {
   const name = parseAttachmentName(input.filename);
   const w = await openWiki(services, actor, input, 'read');
   const page = requirePage(w, input.path);
   const commit = input.revision !== undefined ? resolveRevision(w, input.revision) : w.repo.head();
-  const path = `${attachmentFolder(page.path)}${name}`;
+  const folderPage = commit && input.revision !== undefined ? await pagePathAt(w, page, commit) : page.path;
+  const path = `${attachmentFolder(folderPage)}${name}`;
   const file = commit ? await w.repo.readFile(commit, path) : null;
   if (!file) {
-    throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}"${input.revision ? ` at revision ${input.revision}` : ''}.`, {
+    const at = input.revision !== undefined && commit ? ` at revision ${input.revision.trim()}` : '';
+    const then = folderPage !== page.path ? ` (the page was "${folderPage}" then)` : '';
+    throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}"${at}${then}.`, {
       path: page.path,
       filename: name,
+      ...(input.revision !== undefined && commit ? { revision: commit } : {}),
     });
   }
   return { name, path, content: file.content, size: file.content.length, mimeType: mimeTypeOf(name), oid: file.oid };
+}
+
+/** The page's path at `commit` (following renames back); its current path when it did not exist then. */
+async function pagePathAt(w: OpenWiki, page: PageRow, commit: string): Promise<string> {
+  const file = await pageFileAt(w, page, commit);
+  return (file && pagePathFromFile(file.path)) ?? page.path;
 }
 
 export interface ChangeAttachmentInput extends AttachmentRef {
