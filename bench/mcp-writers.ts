@@ -4,7 +4,7 @@
  * or the benchmark measures the clients as much as the server.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { connectMcp, type McpTestClient, type ToolAnswer } from '../src/adapters/mcp/test-client.js';
+import { connectMcp, type McpTestClient, type ToolAnswer } from '../test/mcp-client.js';
 import { prng } from './corpus.js';
 import type { AcknowledgedWrite } from './verify-writes.js';
 

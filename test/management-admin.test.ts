@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RateLimiter } from '../src/adapters/rest/rate-limit.js';
-import { connectMcp } from '../src/adapters/mcp/test-client.js';
 import * as uc from '../src/usecases/index.js';
+import { connectMcp } from './mcp-client.js';
 import { assertError, assertUnchanged, createPage, makeTenant, startServer, uniqueName, type TestServer } from './harness.js';
 import { body, makeMember } from './management-support.js';
 

@@ -3,9 +3,9 @@
 // a token reaching several wikis needs `wiki`; protocol revisions from 2025-03-26 to 2025-11-25.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectMcp } from '../src/adapters/mcp/test-client.js';
 import { generateToken, hashToken } from '../src/auth/tokens.js';
 import * as uc from '../src/usecases/index.js';
+import { connectMcp } from './mcp-client.js';
 import { makeTenant, startServer, type Tenant, type TestServer } from './harness.js';
 
 let h: TestServer;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { MCP_TOOLS, toolDefinitions } from '../src/adapters/mcp/server.js';
-import { connectMcp } from '../src/adapters/mcp/test-client.js';
+import { connectMcp } from './mcp-client.js';
 import { makeTenant, startServer, type Tenant, type TestServer } from './harness.js';
 
 // dist/test/ → the repository root (the compiled file runs from dist/test/).

@@ -3,7 +3,7 @@
 // authored by the client with the user's email. And 32 clients writing at once lose nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectMcp, type McpTestClient } from '../src/adapters/mcp/test-client.js';
+import { connectMcp, type McpTestClient } from './mcp-client.js';
 import { git, makeTenant, showFile, startServer, type TestServer } from './harness.js';
 
 let h: TestServer;

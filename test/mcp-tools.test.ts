@@ -2,7 +2,7 @@
 // every tool called successfully, and bad input to every tool answered with an instructive error that changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectMcp, type McpTestClient } from '../src/adapters/mcp/test-client.js';
+import { connectMcp, type McpTestClient } from './mcp-client.js';
 import { commitIds, git, makeTenant, startServer, type Tenant, type TestServer } from './harness.js';
 
 let h: TestServer;

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gitClient, remoteUrl, type GitClient } from '../src/adapters/git-http/git-test-support.js';
-import { connectMcp, type McpTestClient } from '../src/adapters/mcp/test-client.js';
 import { SESSION_COOKIE } from '../src/adapters/web/http.js';
 import { cliActor } from '../src/auth/actor.js';
 import * as uc from '../src/usecases/index.js';
+import { connectMcp, type McpTestClient } from './mcp-client.js';
 import { startServer, type TestServer } from './harness.js';
 import { WebClient } from './web-support.js';
 
