@@ -22,7 +22,7 @@ async function assertHealthy(t: Tenant) {
 }
 
 const damages: Array<[string, (t: Tenant) => void]> = [
-  ['its objects deleted', (t) => rmSync(join(t.repoDir, 'objects'), { recursive: true })],
+  ['its objects deleted', (t) => rmSync(join(t.repoDir, 'objects'), { recursive: true, maxRetries: 10 })],
   ['garbage in refs/heads/main', (t) => writeFileSync(join(t.repoDir, 'refs', 'heads', 'main'), 'not an object id\n')],
   ['HEAD deleted', (t) => rmSync(join(t.repoDir, 'HEAD'))],
   [

@@ -73,7 +73,7 @@ void test('a damaged repository gives REPOSITORY_CORRUPT while another keeps wor
     const healthy = await store.create('alice', 'healthy');
     const healthyHead = await seed(healthy, { 'Home.md': 'fine\n' });
     const damage: [string, (dir: string) => void][] = [
-      ['objects deleted', (dir) => rmSync(join(dir, 'objects'), { recursive: true })],
+      ['objects deleted', (dir) => rmSync(join(dir, 'objects'), { recursive: true, maxRetries: 10 })],
       ['HEAD deleted', (dir) => rmSync(join(dir, 'HEAD'))],
       ['garbage in the ref', (dir) => writeFileSync(join(dir, 'refs', 'heads', 'main'), 'not an object id\n')],
     ];
@@ -112,8 +112,8 @@ void test('damage done while processes run fails the read, not the process, and 
     // The next read gets a fresh process and works for what is intact.
     assert.equal((await repo.readFile(head, 'Home.md'))?.content.toString(), 'home\n');
 
-    // All objects gone under a running process.
-    rmSync(join(repo.dir, 'objects'), { recursive: true });
+    // All objects gone under a running process (retried: spare files may still be appearing in the folder).
+    rmSync(join(repo.dir, 'objects'), { recursive: true, maxRetries: 10 });
     await assert.rejects(
       repo.readFile(head, 'Home.md'),
       (e) => isWikiError(e, 'REPOSITORY_CORRUPT') && e.data.dir === repo.dir,
