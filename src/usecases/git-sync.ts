@@ -18,6 +18,7 @@ import { gitEnv } from '../git/git-process.js';
 import type { JobStore, SyncLink, SyncOutcome } from '../jobs/job-store.js';
 import { jobStoreFor } from '../jobs/sqlite-job-store.js';
 import type { Wiki } from '../meta/meta-store.js';
+import { gitPushedObjects } from './git-objects.js';
 import { beginPush, MAIN_REF, type PushedObjects } from './git-push.js';
 import { cloneSource, refuseDataDirPath, remoteUrlOptions, runLimited, type CloneSource } from './git-template.js';
 import type { Services } from './services.js';
@@ -374,29 +375,12 @@ class RemoteGit {
     }
   }
 
-  /** The fetched objects as a push check reads them. */
+  /**
+   * The fetched objects as a push check reads them, every fetched commit included: the commits the wiki lacks are
+   * those no ref of the wiki's repository (the scratch repository's alternate) reaches.
+   */
   objects(): PushedObjects {
-    const run = async (args: string[]) => {
-      const r = await this.run(args);
-      if (r.code !== 0) throw new WikiError('INVALID_INPUT', `Cannot read the remote's objects: ${r.stderr.trim()}`);
-      return r.stdout;
-    };
-    return {
-      listFiles: async (commit) => {
-        const out = await run(['ls-tree', '-r', '-l', '-z', '--full-tree', commit]);
-        return out
-          .toString('utf8')
-          .split('\0')
-          .filter((rec) => rec !== '')
-          .map((rec) => {
-            const tab = rec.indexOf('\t');
-            const [mode = '', , oid = '', size = '-'] = rec.slice(0, tab).split(/ +/);
-            return { path: rec.slice(tab + 1), mode, oid, size: size === '-' ? 0 : Number(size) };
-          });
-      },
-      isAncestor: (a, d) => this.isAncestor(a, d),
-      readBlob: (oid) => run(['cat-file', 'blob', oid]),
-    };
+    return gitPushedObjects((args) => this.run(args), ['--alternate-refs']);
   }
 
   /** Copies the accepted objects into the wiki and moves its main from `ours` to `theirs` (compare-and-swap). */
