@@ -1,8 +1,8 @@
 /**
  * Empty files made ahead of time for the loose objects of the next commits. Creating a file (allocating its inode) is
  * the slow part of writing a loose object: 25 µs on a quiet disk, but 1–3 ms whenever other processes create files
- * on the same filesystem, and a commit writes three to five objects while holding its wiki's write lock. Spares are
- * created off that path, in libuv's thread pool; a commit then only opens, fills and renames one.
+ * on the same filesystem, and a commit writes three to five objects and a ref lock while holding its wiki's write
+ * lock. Spares are created off that path, in libuv's thread pool; a commit then only opens, fills and renames them.
  *
  * They live in `objects/` with git's own `tmp_obj_` prefix, so `git prune` removes any a crash leaves behind.
  */
