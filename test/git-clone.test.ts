@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { gitClient, makeGitTenant, remoteUrl, type GitClient, type GitTenant } from '../src/adapters/git-http/git-test-support.js';
+import { gitClient, makeGitTenant, remoteUrl, type GitClient, type GitTenant } from './git-http-support.js';
 import { git, startServer, uniqueName, type TestServer } from './harness.js';
 
 void describe('git clone and fetch over smart HTTP', () => {

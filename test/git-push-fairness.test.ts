@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gitClient, makeGitTenant, remoteUrl } from '../src/adapters/git-http/git-test-support.js';
 import { WikiRuntime } from '../src/usecases/runtime.js';
+import { gitClient, makeGitTenant, remoteUrl } from './git-http-support.js';
 import { startServer, uniqueName } from './harness.js';
 
 void test('a push succeeds against 3 writers at ~10 writes/s each, and nothing is lost', { timeout: 60_000 }, async () => {

@@ -10,8 +10,8 @@ import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gitClient, makeGitTenant, remoteUrl, type GitTenant } from '../src/adapters/git-http/git-test-support.js';
 import * as uc from '../src/usecases/index.js';
+import { gitClient, makeGitTenant, remoteUrl, type GitTenant } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeGitTenant } from '../src/adapters/git-http/git-test-support.js';
 import { anonymous } from '../src/auth/actor.js';
 import { isWikiError } from '../src/errors.js';
 import * as uc from '../src/usecases/index.js';
+import { makeGitTenant } from './git-http-support.js';
 import { git, startServer, uniqueName } from './harness.js';
 
 void test('a push session: who may push, "fetch first" when main moved, writes wait for the ref update', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gitClient, makeGitTenant, remoteUrl, type GitClient, type GitTenant } from '../src/adapters/git-http/git-test-support.js';
+import { gitClient, makeGitTenant, remoteUrl, type GitClient, type GitTenant } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
 
 void describe('git push', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gitClient, makeGitTenant, remoteUrl } from '../src/adapters/git-http/git-test-support.js';
+import { gitClient, makeGitTenant, remoteUrl } from './git-http-support.js';
 import { startServer, uniqueName } from './harness.js';
 
 void test('a push racing REST writes: both sides succeed or fail cleanly, nothing is lost', { timeout: 25_000 }, async () => {

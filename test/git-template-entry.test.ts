@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gitClient, makeGitTenant } from '../src/adapters/git-http/git-test-support.js';
 import { SqliteMetaStore } from '../src/meta/index.js';
 import * as uc from '../src/usecases/index.js';
+import { gitClient, makeGitTenant } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
 
 const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../src/cli.js');

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gitClient, makeGitTenant, type GitClient } from '../src/adapters/git-http/git-test-support.js';
 import { cliActor } from '../src/auth/actor.js';
 import { isWikiError } from '../src/errors.js';
 import { createWikiFromTemplate, isPrivateAddress } from '../src/usecases/git-template.js';
 import * as uc from '../src/usecases/index.js';
+import { gitClient, makeGitTenant, type GitClient } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
 
 void describe('wikis from a git template', () => {

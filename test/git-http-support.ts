@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliActor } from '../../auth/actor.js';
-import type { Tier } from '../../meta/meta-store.js';
-import * as uc from '../../usecases/index.js';
+import { cliActor } from '../src/auth/actor.js';
+import type { Tier } from '../src/meta/meta-store.js';
+import * as uc from '../src/usecases/index.js';
 
 export interface GitRun {
   code: number | null;
