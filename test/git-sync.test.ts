@@ -147,6 +147,67 @@ void describe('external sync', () => {
     });
   });
 
+  void it('checks every fetched commit: a file added then removed on the remote is refused by commit and path, the wiki untouched', { timeout: 30_000 }, async () => {
+    await withSync(ENV, async ({ h, client, t, repoDir, sync, head }) => {
+      const remote = join(client.dir, 'history.git');
+      await client.ok(['clone', '-q', '--bare', repoDir, remote]);
+      await sync('PUT', { url: remote });
+      const work = join(client.dir, 'history-work');
+      await client.ok(['clone', '-q', remote, work]);
+      const commit = async (message: string, files: Record<string, string | null>): Promise<string> => {
+        for (const [path, content] of Object.entries(files)) {
+          if (content === null) {
+            await client.ok(['rm', '-q', '--', path], { cwd: work });
+            continue;
+          }
+          mkdirSync(join(work, path, '..'), { recursive: true });
+          writeFileSync(join(work, path), content);
+          await client.ok(['add', '--', path], { cwd: work });
+        }
+        await client.ok(['commit', '-q', '-m', message], { cwd: work });
+        return client.ok(['rev-parse', 'HEAD'], { cwd: work });
+      };
+      const base = await client.ok(['rev-parse', 'HEAD'], { cwd: work });
+      const bad = await commit('add a stray file', {
+        'Good.md': '# Good\n\nnotes about moraines\n',
+        'bad..name.md': 'x\n',
+        'Ghost/data.csv': 'a,b\n',
+      });
+      await commit('tidy up', { 'bad..name.md': null, 'Ghost/data.csv': null });
+      await client.ok(['push', '-q', 'origin', 'HEAD:main'], { cwd: work });
+
+      const pagesBefore = (await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/pages`, { token: t.readToken })).text;
+      const before = await head(repoDir);
+      const run = await sync('RUN');
+      // The remote's head is a valid wiki; the commit on the way there is not.
+      assert.deepEqual([run.body.state, run.body.last_result, run.body.our_head, run.body.their_head], ['needs_attention', 'refused', before, await head(remote)], run.text);
+      const message = run.body.message ?? '';
+      assert.match(message, /cannot be taken into the wiki, which was left unchanged/);
+      assert.match(message, new RegExp(`commit ${bad.slice(0, 10)} \\("add a stray file"\\): "bad\\.\\.name\\.md"`));
+      assert.match(message, new RegExp(`commit ${bad.slice(0, 10)} \\("add a stray file"\\): "Ghost/data\\.csv" is an attachment of page Ghost, which does not exist`));
+      assert.doesNotMatch(message, /tidy up/);
+      assert.equal((await sync('GET')).body.state, 'needs_attention');
+
+      // Nothing changed in the wiki: main, its objects, its index.
+      assert.equal(await head(repoDir), before);
+      assert.notEqual((await client.run(['cat-file', '-e', `${bad}^{commit}`], { env: { GIT_DIR: repoDir } })).code, 0);
+      assert.equal((await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/pages`, { token: t.readToken })).text, pagesBefore);
+      assert.equal((await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/pages/Good`, { token: t.readToken })).status, 404);
+      assert.doesNotMatch((await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/search?q=moraines`, { token: t.readToken })).text, /Good/);
+
+      // The remote's history rewritten without the stray commit: several valid commits come in, each checked.
+      await client.ok(['reset', '-q', '--hard', base], { cwd: work });
+      await commit('a page', { 'Good.md': '# Good\n\nnotes about moraines\n' });
+      await commit('its attachment', { 'Good/data.csv': 'a,b\n' });
+      const last = await commit('renamed', { 'Good/data.csv': null, 'Good/table.csv': 'a,b\n' });
+      await client.ok(['push', '-q', '-f', 'origin', 'HEAD:main'], { cwd: work });
+      const pulled = await sync('RUN');
+      assert.deepEqual([pulled.body.state, pulled.body.last_result, pulled.body.our_head], ['ok', 'pulled', last], pulled.text);
+      assert.equal(await head(repoDir), last);
+      assert.match((await h.request('GET', `/api/v1/wikis/${t.owner}/${t.slug}/search?q=moraines`, { token: t.readToken })).text, /Good/);
+    });
+  });
+
   void it('with a smart-HTTP remote and a token: pushes and pulls through our own server; the token is encrypted at rest', { timeout: 30_000 }, async () => {
     await withSync(ENV, async ({ h, client, t, repoDir, sync, head, write }) => {
       // The remote: another wiki on this server whose history is ours (copied on disk, then reindexed).
