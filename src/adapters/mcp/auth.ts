@@ -7,11 +7,11 @@
  * tool calls that commit) do not, and keeping it server-side would be session state. So a call's name comes from its
  * `User-Agent`, mapped to what people recognise (`Claude`, `ChatGPT`, `Cursor`, …), and is "Assistant" otherwise.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../auth/actor.js';
+import { resourceMetadataUrl } from '../../auth/oauth/protected-resource.js';
 import { oauthServerOf } from '../../auth/oauth/server.js';
 import { WIKI_SCOPES } from '../../auth/oauth/scopes.js';
-import { WikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
 import type { Services } from '../../usecases/index.js';
 
@@ -23,34 +23,6 @@ import type { Services } from '../../usecases/index.js';
 export async function authenticateBearer(services: Services, token: string, issuer: string, resourceUrl: string): Promise<Actor> {
   const oauth = await oauthServerOf(services).authenticate(token, issuer, resourceUrl);
   return oauth ?? uc.authenticateToken(services, token, 'mcp');
-}
-
-/** The token of an `Authorization: Bearer <token>` header; null without the header; UNAUTHORIZED when malformed. */
-export function bearerToken(header: string | undefined): string | null {
-  if (header === undefined || header.trim() === '') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new WikiError('UNAUTHORIZED', 'Send the access token as "Authorization: Bearer <token>".');
-  return match[1]!;
-}
-
-/** `https://host` of this server: the configured public address, else what the request was sent to. */
-export function baseUrlOf(services: Services, request: FastifyRequest): string {
-  return services.config.baseUrl ?? `${request.protocol}://${request.host}`;
-}
-
-/** Where the RFC 9728 metadata of the resource at `resourcePath` (e.g. `/mcp`) lives: path-inserted well-known URL. */
-export const resourceMetadataUrl = (baseUrl: string, resourcePath: string): string => `${baseUrl}/.well-known/oauth-protected-resource${resourcePath}`;
-
-/** The protected-resource metadata (RFC 9728) of an MCP endpoint, naming our authorization server (`issuer`). */
-export function protectedResourceMetadata(baseUrl: string, resourcePath: string, issuer: string): Record<string, unknown> {
-  return {
-    resource: `${baseUrl}${resourcePath}`,
-    authorization_servers: [issuer],
-    scopes_supported: [...WIKI_SCOPES],
-    bearer_methods_supported: ['header'],
-    resource_name: 'Wikibot MCP',
-    resource_documentation: `${baseUrl}/`,
-  };
 }
 
 /** Answers 401 with the `WWW-Authenticate` challenge MCP clients use to discover how to sign in. */

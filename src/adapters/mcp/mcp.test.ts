@@ -1,8 +1,9 @@
 // MCP adapter units: the error table covers every code, client names from user agents, tool definitions built once.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { bearerToken } from '../../auth/oauth/protected-resource.js';
 import { ERROR_CODES, WikiError } from '../../errors.js';
-import { bearerToken, clientNameOf } from './auth.js';
+import { clientNameOf } from './auth.js';
 import { MCP_ERROR_ADVICE, toolErrorResult } from './error-table.js';
 import { serverInstructions } from './instructions.js';
 import { MCP_TOOLS, toolDefinitions } from './server.js';

@@ -13,8 +13,9 @@ import type { Actor } from '../../auth/actor.js';
 import { isWikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiListing, WikiRef } from '../../usecases/index.js';
+import { baseUrlOf, bearerToken } from '../../auth/oauth/protected-resource.js';
 import { issuerFor } from '../../auth/oauth/server.js';
-import { authenticateBearer, baseUrlOf, bearerToken, clientNameOf, sendInsufficientScope, sendUnauthorized } from './auth.js';
+import { authenticateBearer, clientNameOf, sendInsufficientScope, sendUnauthorized } from './auth.js';
 import { serverInstructions } from './instructions.js';
 import { buildMcpServer, MCP_TOOLS } from './server.js';
 

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Actor } from '../../auth/actor.js';
 import { saveWikiSelection } from '../../auth/oauth/grants.js';
+import { baseUrlOf, bearerToken, protectedResourceMetadata } from '../../auth/oauth/protected-resource.js';
 import { OAUTH_ROUTES, parseResource } from '../../auth/oauth/provider.js';
 import { scopeFor, WIKI_SCOPES, WRITE_SCOPE } from '../../auth/oauth/scopes.js';
 import { issuerFor, oauthServerOf } from '../../auth/oauth/server.js';
@@ -19,7 +20,6 @@ import { isWikiError, WikiError } from '../../errors.js';
 import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiListing } from '../../usecases/index.js';
-import { baseUrlOf, bearerToken, protectedResourceMetadata } from '../mcp/auth.js';
 import { consentPage, errorPage, loginPage, PAGE_CSP, type ClientView } from './pages.js';
 
 const CSRF_COOKIE = 'wikibot_oauth_csrf';
