@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { OPENAPI_DOCUMENT } from '../src/adapters/rest/openapi.js';
 import { cliActor } from '../src/auth/actor.js';
-import { JobWorker, jobStoreFor } from '../src/jobs/index.js';
+import { JobWorker } from '../src/jobs/index.js';
 import * as uc from '../src/usecases/index.js';
 import { gitClient, makeGitTenant, type GitClient, type GitTenant } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
@@ -245,7 +245,7 @@ void describe('external sync', () => {
         const path = join(h.dataDir, file);
         if (existsSync(path)) assert.equal(readFileSync(path).includes(other.writeToken), false, file);
       }
-      const stored = await jobStoreFor(h.services).getSyncLink((await h.services.meta.getWiki(t.owner, t.slug))!.id);
+      const stored = await h.services.jobs.getSyncLink((await h.services.meta.getWiki(t.owner, t.slug))!.id);
       assert.match(stored?.secret ?? '', /^aes256gcm:v1:/);
       assert.ok(!(await sync('GET')).text.includes(other.writeToken));
     });

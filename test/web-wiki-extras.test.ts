@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signInThrottleOf } from '../src/auth/throttle.js';
-import { jobStoreFor } from '../src/jobs/index.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
 import { makeWebTenant, PASSWORD, signedIn, WebClient } from './web-support.js';
 
@@ -29,7 +28,7 @@ void describe('external sync in the web wiki', () => {
     const t = await tenant();
     const wrote = await t.write('Notes', '# Notes\n');
     const wiki = await premium(t.name);
-    const store = jobStoreFor(h.services);
+    const store = h.services.jobs;
     await store.putSyncLink({ wikiId: wiki.id, url: '/nowhere/remote.git', username: null, secret: null, nextRunAt: '2999-01-01T00:00:00.000Z' });
     const plain = await t.client.get(`${t.base}/Notes`);
     assert.equal(plain.status, 200);
@@ -67,7 +66,7 @@ void describe('external sync in the web wiki', () => {
     const t = await tenant();
     await t.write('Notes', '# Notes\n');
     const wiki = await premium(t.name);
-    const store = jobStoreFor(h.services);
+    const store = h.services.jobs;
     await store.putSyncLink({ wikiId: wiki.id, url: '/nowhere/remote.git', username: null, secret: null, nextRunAt: '2999-01-01T00:00:00.000Z' });
     const editorName = uniqueName('ed');
     const editor = await signedIn(h, editorName);

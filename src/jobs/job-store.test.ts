@@ -1,19 +1,21 @@
 /**
- * The SQLite job store over a migrated metadata database: jobs are claimed once, in due order; sync links are
- * upserted, scheduled and removed with their wiki.
+ * The job store on the metadata store's SQLite connection: jobs are claimed once, in due order; sync links are
+ * upserted, scheduled and removed with their wiki; Services hold one connection to the metadata database, not two.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadConfig } from '../config.js';
 import { SqliteMetaStore } from '../meta/index.js';
-import { SqliteJobStore } from './sqlite-job-store.js';
+import { closeServices, openServices } from '../usecases/services.js';
+import { KyselyJobStore } from './kysely-job-store.js';
 
-async function withStores(fn: (meta: SqliteMetaStore, jobs: SqliteJobStore, wikiId: number) => Promise<void>): Promise<void> {
+async function withStores(fn: (meta: SqliteMetaStore, jobs: KyselyJobStore, wikiId: number) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wikibot-jobs-'));
   const meta = await SqliteMetaStore.open(join(dir, 'meta.sqlite'));
-  const jobs = SqliteJobStore.open(join(dir, 'meta.sqlite'));
+  const jobs = KyselyJobStore.over(meta);
   try {
     const user = await meta.createUser({ username: 'ann', email: 'ann@example.test', passwordHash: null });
     const wiki = await meta.createWiki({ ownerId: user.id, slug: 'notes', name: 'Notes', purpose: '', categories: [] });
@@ -67,3 +69,34 @@ void test('sync links: upsert starts the status over, due ones are listed, they 
     assert.equal(await jobs.getSyncLink(wikiId), null);
     assert.equal(await jobs.deleteSyncLink(wikiId), false);
   }));
+
+/** How many of this process's open files are `file` itself (not its -wal or -shm). */
+function handlesOn(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed since the listing
+    }
+  }).length;
+}
+
+void test('services keep one connection to the metadata database: the job store shares it and closes with it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wikibot-jobs-'));
+  const file = join(dir, 'meta.sqlite');
+  try {
+    const services = await openServices(loadConfig({ data: dir }, {}));
+    const user = await services.meta.createUser({ username: 'bea', email: 'bea@example.test', passwordHash: null });
+    const wiki = await services.meta.createWiki({ ownerId: user.id, slug: 'notes', name: 'Notes', purpose: '', categories: [] });
+    await services.jobs.putSyncLink({ wikiId: wiki.id, url: 'https://a.example/x.git', username: null, secret: null, nextRunAt: '2020-01-01T00:00:00.000Z' });
+    await services.jobs.enqueue('sync-wiki', wiki.id);
+    assert.equal(handlesOn(file), 1);
+    // One connection: what the job store wrote is what the metadata store's deletion cascades over.
+    await services.meta.deleteWiki(wiki.id);
+    assert.equal(await services.jobs.getSyncLink(wiki.id), null);
+    await closeServices(services);
+    assert.equal(handlesOn(file), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

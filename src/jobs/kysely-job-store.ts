@@ -1,8 +1,10 @@
 /**
  * The job store's queries, written once with Kysely so SQLite and PostgreSQL share them (tables from migration
- * 0005_jobs_sync in meta/migrations.ts; they live in the metadata database).
+ * 0005_jobs_sync in meta/migrations.ts; they live in the metadata database, so the store runs on the metadata
+ * store's own connection rather than opening a second one).
  */
 import type { Generated, Kysely, Selectable } from 'kysely';
+import type { KyselyMetaStore, MetaDatabase } from '../meta/index.js';
 import type { Job, JobStatus, JobStore, NewSyncLink, SyncLink, SyncOutcome, SyncState } from './job-store.js';
 
 export interface JobsTable {
@@ -71,7 +73,12 @@ function toLink(r: Selectable<SyncLinksTable>): SyncLink {
 }
 
 export class KyselyJobStore implements JobStore {
-  constructor(protected readonly db: Kysely<JobsDatabase>) {}
+  private constructor(private readonly db: Kysely<MetaDatabase & JobsDatabase>) {}
+
+  /** The job store over `meta`'s connection, whatever its dialect; `meta.close()` ends both. */
+  static over(meta: KyselyMetaStore): KyselyJobStore {
+    return new KyselyJobStore(meta.connection.withTables<{ jobs: JobsTable; sync_links: SyncLinksTable }>());
+  }
 
   async enqueue(kind: string, wikiId: number | null, payload = '{}', runAt?: string): Promise<Job> {
     const now = new Date().toISOString();
@@ -195,7 +202,6 @@ export class KyselyJobStore implements JobStore {
     await this.db.updateTable('sync_links').set({ next_run_at: nextRunAt }).where('wiki_id', '=', wikiId).execute();
   }
 
-  async close(): Promise<void> {
-    await this.db.destroy();
-  }
+  /** Nothing to release: the connection is the metadata store's, closed with it. */
+  async close(): Promise<void> {}
 }

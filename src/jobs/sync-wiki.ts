@@ -4,14 +4,15 @@
  */
 import { SYNC_JOB, syncWiki } from '../usecases/git-sync.js';
 import type { Services } from '../usecases/services.js';
-import type { Job, JobStore } from './job-store.js';
+import type { Job } from './job-store.js';
+import type { JobHandler } from './worker.js';
 
-export const syncWikiJob = {
+export const syncWikiJob: JobHandler = {
   kind: SYNC_JOB,
-  async run(services: Services, store: JobStore, job: Job): Promise<void> {
+  async run(services: Services, job: Job): Promise<void> {
     if (job.wikiId === null) throw new Error('sync-wiki job without a wiki');
     // The link may have been removed since the job was queued: nothing to do then.
-    if (!(await store.getSyncLink(job.wikiId))) return;
-    await syncWiki(services, job.wikiId, store);
+    if (!(await services.jobs.getSyncLink(job.wikiId))) return;
+    await syncWiki(services, job.wikiId);
   },
 };

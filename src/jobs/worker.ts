@@ -6,18 +6,16 @@
 import type { Services } from '../usecases/services.js';
 import { enqueueDueSyncs } from '../usecases/git-sync.js';
 import type { Job, JobStore } from './job-store.js';
-import { jobStoreFor } from './sqlite-job-store.js';
 import { syncWikiJob } from './sync-wiki.js';
 
 export interface JobHandler {
   kind: string;
-  run(services: Services, store: JobStore, job: Job): Promise<void>;
+  run(services: Services, job: Job): Promise<void>;
 }
 
 export interface WorkerOptions {
   /** Milliseconds between ticks when the queue is empty (default 1000). */
   pollMs?: number;
-  store?: JobStore;
   handlers?: JobHandler[];
 }
 
@@ -34,7 +32,7 @@ export class JobWorker {
     private readonly services: Services,
     options: WorkerOptions = {},
   ) {
-    this.store = options.store ?? jobStoreFor(services);
+    this.store = services.jobs;
     this.handlers = new Map((options.handlers ?? [syncWikiJob]).map((h) => [h.kind, h]));
     this.pollMs = options.pollMs ?? 1000;
   }
@@ -78,7 +76,7 @@ export class JobWorker {
     let error: string | null = null;
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler.run(this.services, this.store, job);
+      await handler.run(this.services, job);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       this.services.log.error({ err, job: job.id, kind: job.kind }, 'job failed');

@@ -108,6 +108,14 @@ function toInvitation(row: Selectable<InvitationsTable>): Invitation {
 export abstract class KyselyMetaStore implements MetaStore {
   protected constructor(protected readonly db: Kysely<MetaDatabase>) {}
 
+  /**
+   * The connection (SQLite) or pool (PostgreSQL) these queries run on, for the stores whose tables live in the same
+   * database (the job store), so that a process holds one. It stays this store's: `close` ends it.
+   */
+  get connection(): Kysely<MetaDatabase> {
+    return this.db;
+  }
+
   /** How this dialect's driver reports a broken constraint; null for any other error. */
   protected abstract constraintViolation(err: unknown): ConstraintViolation | null;
 

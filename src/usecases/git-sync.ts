@@ -16,7 +16,6 @@ import type { WikiAccess } from '../auth/policy.js';
 import { isWikiError, WikiError } from '../errors.js';
 import { gitEnv } from '../git/git-process.js';
 import type { JobStore, SyncLink, SyncOutcome } from '../jobs/job-store.js';
-import { jobStoreFor } from '../jobs/sqlite-job-store.js';
 import type { Wiki } from '../meta/meta-store.js';
 import { gitPushedObjects } from './git-objects.js';
 import { beginPush, MAIN_REF, type PushedObjects } from './git-push.js';
@@ -115,7 +114,7 @@ function statusOf(link: SyncLink): SyncStatus {
  * (https; loopback, private addresses, http and local paths only when the operator allows them). Needs
  * WIKIBOT_SECRET_KEY, since a token may be given now or later. The first run is due at once.
  */
-export async function linkSync(services: Services, actor: Actor, ref: WikiRef, input: SyncLinkInput, store: JobStore = jobStoreFor(services)): Promise<SyncStatus> {
+export async function linkSync(services: Services, actor: Actor, ref: WikiRef, input: SyncLinkInput): Promise<SyncStatus> {
   const wiki = await ownerWiki(services, actor, ref, 'write');
   const key = services.config.secretKey;
   if (key === null) {
@@ -135,7 +134,7 @@ export async function linkSync(services: Services, actor: Actor, ref: WikiRef, i
   refuseDataDirPath(input.url, services.config, 'Sync remote');
   // Last: it resolves the host.
   await cloneSource(input.url, remoteUrlOptions(services.config), 'Sync remote');
-  const link = await store.putSyncLink({
+  const link = await services.jobs.putSyncLink({
     wikiId: wiki.id,
     url: input.url,
     username,
@@ -146,9 +145,9 @@ export async function linkSync(services: Services, actor: Actor, ref: WikiRef, i
 }
 
 /** The wiki's sync status for its owner, or `{ linked: false }`. */
-export async function getSync(services: Services, actor: Actor, ref: WikiRef, store: JobStore = jobStoreFor(services)): Promise<SyncStatus | { linked: false }> {
+export async function getSync(services: Services, actor: Actor, ref: WikiRef): Promise<SyncStatus | { linked: false }> {
   const wiki = await ownerWiki(services, actor, ref, 'read');
-  const link = await store.getSyncLink(wiki.id);
+  const link = await services.jobs.getSyncLink(wiki.id);
   return link ? statusOf(link) : { linked: false };
 }
 
@@ -161,27 +160,27 @@ export function syncNeedsAttention(status: SyncStatus): boolean {
  * The sync status to warn the actor about, or null: not the owner, not premium (so no link), no link, or all is well.
  * Takes the access the caller already loaded, so a page view pays one lookup at most and only for its owner.
  */
-export async function syncAttentionFor(services: Services, actor: Actor, access: WikiAccess, store: JobStore = jobStoreFor(services)): Promise<SyncStatus | null> {
+export async function syncAttentionFor(services: Services, actor: Actor, access: WikiAccess): Promise<SyncStatus | null> {
   if (!actor.user || actor.user.id !== access.wiki.ownerId || access.ownerTier !== 'premium') return null;
-  const link = await store.getSyncLink(access.wiki.id);
+  const link = await services.jobs.getSyncLink(access.wiki.id);
   if (!link) return null;
   const status = statusOf(link);
   return syncNeedsAttention(status) ? status : null;
 }
 
 /** Removes the link (and with it the stored credentials). */
-export async function unlinkSync(services: Services, actor: Actor, ref: WikiRef, store: JobStore = jobStoreFor(services)): Promise<{ deleted: boolean }> {
+export async function unlinkSync(services: Services, actor: Actor, ref: WikiRef): Promise<{ deleted: boolean }> {
   const wiki = await ownerWiki(services, actor, ref, 'write');
-  return { deleted: await store.deleteSyncLink(wiki.id) };
+  return { deleted: await services.jobs.deleteSyncLink(wiki.id) };
 }
 
 /** Runs a sync now, for the owner (`POST …/sync/run`), and answers the resulting status. */
-export async function runSyncNow(services: Services, actor: Actor, ref: WikiRef, store: JobStore = jobStoreFor(services)): Promise<SyncStatus> {
+export async function runSyncNow(services: Services, actor: Actor, ref: WikiRef): Promise<SyncStatus> {
   const wiki = await ownerWiki(services, actor, ref, 'write');
-  if (!(await store.getSyncLink(wiki.id))) {
+  if (!(await services.jobs.getSyncLink(wiki.id))) {
     throw new WikiError('INVALID_INPUT', `${wiki.owner}/${wiki.slug} is not linked to an external remote; link it first (PUT …/sync).`);
   }
-  return syncWiki(services, wiki.id, store);
+  return syncWiki(services, wiki.id);
 }
 
 const running = new Map<number, Promise<SyncStatus>>();
@@ -190,9 +189,9 @@ const running = new Map<number, Promise<SyncStatus>>();
  * One sync run of the wiki (what the `sync-wiki` job does); runs of the same wiki in this process take turns. Never
  * throws for what the remote or the key did: the outcome is recorded in the link's status.
  */
-export function syncWiki(services: Services, wikiId: number, store: JobStore = jobStoreFor(services)): Promise<SyncStatus> {
+export function syncWiki(services: Services, wikiId: number): Promise<SyncStatus> {
   const before = running.get(wikiId) ?? Promise.resolve(null);
-  const run = before.catch(() => null).then(() => syncOnce(services, wikiId, store));
+  const run = before.catch(() => null).then(() => syncOnce(services, wikiId));
   running.set(wikiId, run);
   void run.finally(() => {
     if (running.get(wikiId) === run) running.delete(wikiId);
@@ -208,7 +207,8 @@ interface Result {
   message: string;
 }
 
-async function syncOnce(services: Services, wikiId: number, store: JobStore): Promise<SyncStatus> {
+async function syncOnce(services: Services, wikiId: number): Promise<SyncStatus> {
+  const store = services.jobs;
   const link = await store.getSyncLink(wikiId);
   if (!link) throw new WikiError('INVALID_INPUT', 'This wiki is not linked to an external remote.');
   const startedAt = new Date();

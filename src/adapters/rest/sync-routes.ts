@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WikiError } from '../../errors.js';
-import { closeJobStore } from '../../jobs/index.js';
 import { getSync, linkSync, runSyncNow, unlinkSync } from '../../usecases/git-sync.js';
 import * as uc from '../../usecases/index.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
@@ -39,7 +38,6 @@ export function registerSyncRoutes(app: FastifyInstance, services: Services): vo
     const p = req.params as { owner: string; wiki: string };
     return { owner: p.owner, slug: p.wiki };
   };
-  app.addHook('onClose', async () => closeJobStore(services));
 
   app.post(`${base}/from-template`, async (req, reply) => {
     const body = parse(schemas.fromTemplate, req.body);
