@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { approveAtGitHub, GitHubStandIn, type GitHubAccount } from './github-stand-in.js';
+import * as uc from '../src/usecases/index.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
+import { backdateSession } from './session-age.js';
 import { signedIn, WebClient, type WebResponse } from './web-support.js';
 
 const TIMEOUT_MS = 1000;
@@ -164,7 +166,7 @@ void describe('Sign in with GitHub', () => {
     const page = await c.get('/-/account');
     assert.match(page.text, /<strong>GitHub<\/strong> · [^<]*@users\.github\.test/);
     assert.match(page.text, /<strong>Corp GitHub<\/strong>/);
-    assert.equal((await loginWith(c, account)).location, '/-/account?done=already-linked#sign-in-providers');
+    assert.equal((await loginWith(c, account, 'github', '/-/account')).location, '/-/account?done=already-linked#sign-in-providers');
 
     // Either GitHub account opens the same Wikibot account in another browser.
     for (const [who, provider] of [[account, 'github'], [corp, 'ghe']] as const) {
@@ -288,5 +290,53 @@ void describe('Sign in with GitHub', () => {
 
     assert.equal(await userCount(), before);
     for (const a of [broken, silent]) assert.equal(await h.services.meta.findIdentity('github', String(a.id)), null);
+  });
+});
+
+void describe('signing in again with GitHub while signed in', () => {
+  void it('an 11-minute-old sign-in cannot set a password; after signing in again with GitHub (not signing out) it can, and the old session is gone', async () => {
+    const account = ghAccount();
+    const c = new WebClient(h);
+    assert.equal((await loginWith(c, account)).status, 303);
+    const user = (await h.services.meta.getUserByUsername(account.login))!;
+    const oldSecret = c.cookies.get('wb_session')!;
+    const oldSessionId = await backdateSession(h, oldSecret, 11);
+
+    const page = await c.get('/-/account');
+    assert.match(page.text, /To set a password as well, sign in again first/);
+    assert.match(page.text, /href="\/-\/oidc\/github\/start\?next=%2F-%2Faccount%3Fdone%3Dsigned-in-again%23password">Sign in again with GitHub</);
+    assert.doesNotMatch(page.text, /Sign in again with Corp GitHub/);
+    const refused = await c.post('/-/account', { op: 'password', password: 'a GitHub user picks a password' });
+    assert.equal(refused.status, 401);
+    assert.equal((await h.services.meta.getUserById(user.id))!.passwordHash, null);
+
+    const back = await loginWith(c, account, 'github', '/-/account?done=signed-in-again#password');
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/-/account?done=signed-in-again#password');
+    assert.notEqual(c.cookies.get('wb_session'), oldSecret);
+    assert.equal(await uc.resumeSession(h.services, oldSecret), null, 'the old session no longer works');
+    assert.ok(!(await h.services.meta.listSessions(user.id)).some((s) => s.id === oldSessionId));
+    const stale = new WebClient(h);
+    stale.cookies.set('wb_session', oldSecret);
+    assert.equal((await stale.get('/-/account')).status, 303);
+
+    const fresh = await c.get('/-/account?done=signed-in-again');
+    assert.match(fresh.text, /You signed in again\./);
+    const set = await c.post('/-/account', { op: 'password', password: 'a GitHub user picks a password' });
+    assert.equal(set.status, 303, set.text);
+    assert.equal(set.location, '/-/account?done=password-set');
+    assert.notEqual((await h.services.meta.getUserById(user.id))!.passwordHash, null);
+  });
+
+  void it('a failed second GitHub sign-in leaves the current session as it was', async () => {
+    const account = ghAccount();
+    const c = new WebClient(h);
+    assert.equal((await loginWith(c, account)).status, 303);
+    const secret = c.cookies.get('wb_session')!;
+    const denied = await approveAtGitHub(await start(c, 'github', '/-/account'), account, 'cancel');
+    const res = await c.get(denied.slice(h.url.length));
+    assert.equal(res.status, 401, res.text);
+    assert.equal(c.cookies.get('wb_session'), secret);
+    assert.ok(await uc.resumeSession(h.services, secret), 'still signed in');
   });
 });

@@ -9,7 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Provider from 'oidc-provider';
+import * as uc from '../src/usecases/index.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';
+import { backdateSession } from './session-age.js';
 import { signedIn, WebClient, type WebResponse } from './web-support.js';
 
 interface IdpAccount {
@@ -217,8 +219,9 @@ void describe('OpenID Connect sign-in', () => {
     assert.match(page.text, /<strong>Alpha ID<\/strong>/);
     assert.match(page.text, /<strong>Beta SSO<\/strong> · other-/);
 
-    const again = await loginWith(c, 'alpha', p.subject);
+    const again = await loginWith(c, 'alpha', p.subject, '/-/account');
     assert.equal(again.location, '/-/account?done=already-linked#sign-in-providers');
+    assert.match((await c.get(again.location)).text, /That provider account was already linked to yours/);
     assert.equal((await h.services.meta.listIdentities((await h.services.meta.getUserByEmail(p.email))!.id)).length, 2);
 
     const other = new WebClient(h);
@@ -357,5 +360,105 @@ void describe('OpenID Connect sign-in', () => {
 
     assert.equal(await userCount(), before);
     assert.equal(await h.services.meta.findIdentity('alpha', p.subject), null);
+  });
+});
+
+void describe('signing in again through a provider while signed in', () => {
+  const NEW_PASSWORD = 'a brand new passphrase for this';
+
+  /** A provider-made account (no password) signed in on a new browser whose sign-in is `minutes` old. */
+  async function staleProviderAccount(minutes: number) {
+    const p = person(alpha);
+    const c = new WebClient(h);
+    assert.equal((await loginWith(c, 'alpha', p.subject)).status, 303);
+    const oldSecret = c.cookies.get('wb_session')!;
+    const oldSessionId = await backdateSession(h, oldSecret, minutes);
+    const user = (await h.services.meta.getUserByEmail(p.email))!;
+    return { p, c, oldSecret, oldSessionId, user };
+  }
+
+  void it('an 11-minute-old sign-in cannot set a password; after signing in again (not signing out) it can, and the old session is gone', async () => {
+    const { p, c, oldSecret, oldSessionId, user } = await staleProviderAccount(11);
+    const page = await c.get('/-/account');
+    assert.equal(page.status, 200);
+    const next = encodeURIComponent('/-/account?done=signed-in-again#password');
+    assert.match(page.text, new RegExp(`<a class="button primary" href="/-/oidc/alpha/start\\?next=${next.replace(/[%?]/g, (m) => `\\${m}`)}">Sign in again with Alpha ID</a>`));
+    assert.doesNotMatch(page.text, /name="op" value="password"/);
+    assert.doesNotMatch(page.text, /Sign in again with Beta SSO/, 'only providers linked to this account');
+    const oldCsrf = c.csrf;
+    const refused = await c.post('/-/account', { op: 'password', password: NEW_PASSWORD });
+    assert.equal(refused.status, 401);
+    assert.match(refused.text, /sign in again first: your sign-in is more than 10 minutes old/);
+    assert.equal((await h.services.meta.getUserById(user.id))!.passwordHash, null);
+
+    // The button's own address, followed while still signed in.
+    const href = /href="(\/-\/oidc\/alpha\/start\?next=[^"]+)">Sign in again/.exec(page.text)![1]!.replace(/&amp;/g, '&');
+    const start = await c.get(href);
+    assert.equal(start.status, 303);
+    const back = await c.get((await atProvider(start.location!, p.subject)).slice(h.url.length));
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/-/account?done=signed-in-again#password');
+    const newSecret = c.cookies.get('wb_session');
+    assert.ok(newSecret && newSecret !== oldSecret, 'a new session cookie');
+    assert.equal(await uc.resumeSession(h.services, oldSecret), null, 'the old session no longer works');
+    const sessions = await h.services.meta.listSessions(user.id);
+    assert.equal(sessions.length, 1);
+    assert.notEqual(sessions[0]!.id, oldSessionId);
+    const stale = new WebClient(h);
+    stale.cookies.set('wb_session', oldSecret);
+    assert.equal((await stale.get('/-/account')).status, 303, 'the old cookie is signed out');
+
+    const fresh = await c.get('/-/account?done=signed-in-again');
+    assert.equal(fresh.status, 200);
+    assert.match(fresh.text, /You signed in again\./);
+    assert.match(fresh.text, /name="op" value="password"/);
+    assert.notEqual(c.csrf, oldCsrf, 'the new session has its own CSRF token');
+    const forged = await c.post('/-/account', { op: 'password', password: NEW_PASSWORD, _csrf: oldCsrf });
+    assert.equal(forged.status, 403, 'the old session\'s CSRF token is refused');
+    assert.equal((await h.services.meta.getUserById(user.id))!.passwordHash, null);
+    const set = await c.post('/-/account', { op: 'password', password: NEW_PASSWORD });
+    assert.equal(set.status, 303, set.text);
+    assert.equal(set.location, '/-/account?done=password-set');
+    assert.notEqual((await h.services.meta.getUserById(user.id))!.passwordHash, null);
+    assert.equal((await new WebClient(h).signIn(p.name, NEW_PASSWORD)).status, 303);
+  });
+
+  void it('signing in again honours a safe next and falls back to / for an unsafe one; the user and identities stay as they were', async () => {
+    const { p, c, user } = await staleProviderAccount(0);
+    const before = await userCount();
+    const res = await loginWith(c, 'alpha', p.subject, '/-/tokens?x=1');
+    assert.equal(res.status, 303, res.text);
+    assert.equal(res.location, '/-/tokens?x=1');
+    const unsafe = await loginWith(c, 'alpha', p.subject, '//evil.test/steal');
+    assert.equal(unsafe.location, '/');
+    assert.equal((await c.get('/-/account')).status, 200);
+    assert.equal(await userCount(), before);
+    assert.equal((await h.services.meta.listIdentities(user.id)).length, 1);
+    assert.equal((await h.services.meta.listSessions(user.id)).length, 1, 'each sign-in replaced the session before it');
+  });
+
+  void it('the account page\'s "reauth" action goes straight to the linked provider and keeps the session until the provider answers', async () => {
+    const { c, oldSecret } = await staleProviderAccount(11);
+    await c.get('/-/account');
+    const forged = await c.post('/-/account', { op: 'reauth', _csrf: 'z'.repeat(43) });
+    assert.equal(forged.status, 403);
+    const res = await c.post('/-/account', { op: 'reauth' });
+    assert.equal(res.status, 303);
+    assert.equal(res.location, `/-/oidc/alpha/start?next=${encodeURIComponent('/-/account?done=signed-in-again')}`);
+    assert.ok(await uc.resumeSession(h.services, oldSecret), 'not signed out');
+  });
+
+  void it('a password account\'s "reauth" still signs out and opens the sign-in page', async () => {
+    const name = uniqueName('pwre');
+    const c = await signedIn(h, name);
+    const secret = c.cookies.get('wb_session')!;
+    const res = await c.post('/-/account', { op: 'reauth' });
+    assert.equal(res.status, 303);
+    assert.equal(res.location, '/-/signin?next=%2F-%2Faccount');
+    assert.equal(await uc.resumeSession(h.services, secret), null);
+    const form = await c.get(res.location);
+    assert.equal(form.status, 200);
+    assert.match(form.text, /action="\/-\/signin"/);
+    assert.equal((await c.signIn(name)).status, 303);
   });
 });

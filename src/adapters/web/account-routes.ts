@@ -16,7 +16,7 @@ import type { Services, WikiRef } from '../../usecases/index.js';
 import { signUpWithEmail } from '../../usecases/email.js';
 import { cancelEmailChange, describeCredentials, requestEmailChange, resendVerification, setPassword, type CredentialContext } from '../../usecases/credentials.js';
 import * as av from './account-views.js';
-import { listLinkedIdentities } from '../../usecases/oidc-login.js';
+import { listLinkedIdentities, type LinkedIdentity } from '../../usecases/oidc-login.js';
 import { providersSection } from './oidc-views.js';
 import * as dv from './dashboard-views.js';
 import { WEB_STATUS } from './error-table.js';
@@ -314,13 +314,20 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       const credentials = await describeCredentials(services, await credentialContext(request, ctx));
       const linked = await listLinkedIdentities(services, ctx.actor);
       const providers = providersSection({ providers: services.config.oidcProviders, linked, csrf: ctx.csrf, done });
+      const reauthProviders = reauthProvidersOf(linked);
       return sendPage(
         reply,
         ctx,
         status,
         'Your account',
-        av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error, credentials, providers }),
+        av.accountView({ username: user.username, email: user.email, tier: user.tier, csrf: ctx.csrf, notice, error, credentials, providers, reauthProviders }),
       );
+    };
+
+    /** Configured providers linked to the signed-in account, in the order they were linked: ways to sign in again. */
+    const reauthProvidersOf = (linked: LinkedIdentity[]) => {
+      const ids = new Set(linked.map((i) => i.providerId));
+      return services.config.oidcProviders.filter((p) => ids.has(p.id)).map((p) => ({ id: p.id, name: p.name }));
     };
 
     /** What the account page says after a change (`?done=`); the addresses are read again, never taken from the URL. */
@@ -340,6 +347,8 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
           return `We sent a confirmation link to the new address. Your email changes when you follow it; until then it stays ${user.email}.`;
         case 'email-cancelled':
           return `The email change was cancelled; your email stays ${user.email}.`;
+        case 'signed-in-again':
+          return 'You signed in again.';
         default:
           return null;
       }
@@ -386,11 +395,17 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
           case 'cancel-email':
             await cancelEmailChange(services, await credentialContext(request, ctx));
             return reply.redirect('/-/account?done=email-cancelled#email', 303);
-          case 'reauth':
-            // Proving it is you again means a new sign-in: this session ends, and sign-in (password or provider) returns here.
+          case 'reauth': {
+            // Proving it is you again means a new sign-in. Through a linked provider straight away: its callback
+            // replaces this session. Otherwise (a password account) this session ends and the sign-in page returns here.
+            const [provider] = reauthProvidersOf(await listLinkedIdentities(services, ctx.actor));
+            if (provider) {
+              return reply.redirect(`/-/oidc/${encodeURIComponent(provider.id)}/start?next=${encodeURIComponent('/-/account?done=signed-in-again')}`, 303);
+            }
             if (ctx.sessionSecret) await uc.endSession(services, ctx.sessionSecret);
             reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));
             return reply.redirect(`/-/signin?next=${encodeURIComponent('/-/account')}`, 303);
+          }
           case 'delete':
             await uc.deleteAccount(services, ctx.actor, (f.get('confirm') ?? '').trim());
             reply.header('set-cookie', cookie(services, SESSION_COOKIE, '', 0));

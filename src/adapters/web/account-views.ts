@@ -45,6 +45,8 @@ export interface AccountPageInput {
   credentials: CredentialStatus;
   /** The "Sign-in providers" section (oidc-views), when providers are configured or linked. */
   providers?: Html | undefined;
+  /** Configured providers linked to this account: "Sign in again" goes straight to them. */
+  reauthProviders?: ReadonlyArray<{ id: string; name: string }> | undefined;
 }
 
 const when = (iso: string): Html => html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
@@ -53,8 +55,19 @@ const when = (iso: string): Html => html`<time datetime="${iso}">${iso.slice(0, 
 const opButton = (csrf: string, op: string, label: string, cls = ''): Html =>
   html`<form method="post" action="/-/account" class="inline">${hidden(csrf)}<input type="hidden" name="op" value="${op}"><button type="submit"${cls ? html` class="${cls}"` : ''}>${label}</button></form>`;
 
-/** Sign in again (through a provider or with the password) to prove it is you; the current session ends. */
-const reauthButton = (csrf: string): Html => opButton(csrf, 'reauth', 'Sign in again', 'primary');
+/**
+ * Sign in again to prove it is you, coming back to `section` of this page. Through each linked provider straight
+ * away (the callback replaces this session with a new one); without one, the `reauth` op ends this session and
+ * opens the sign-in page.
+ */
+function reauthButton(input: AccountPageInput, section: 'email' | 'password'): Html {
+  const providers = input.reauthProviders ?? [];
+  if (providers.length === 0) return opButton(input.csrf, 'reauth', 'Sign in again', 'primary');
+  const next = encodeURIComponent(`/-/account?done=signed-in-again#${section}`);
+  return html`${providers.map(
+    (p) => html`<a class="button primary" href="/-/oidc/${encodeURIComponent(p.id)}/start?next=${next}">Sign in again with ${p.name}</a> `,
+  )}`;
+}
 
 function emailSection(input: AccountPageInput): Html {
   const c = input.credentials;
@@ -77,7 +90,7 @@ If you lose your password, the administrator can give you a reset link (<code>wi
   if (!c.mailConfigured) {
     change = html`<p class="muted">Changing your email needs a confirmation mail, and this server has no mail set up; ask its administrator.</p>`;
   } else if (!c.hasPassword && !c.recentSignInUntil) {
-    change = html`<div>To change your email, sign in again first (for your safety, changes need a sign-in less than 10 minutes old). ${reauthButton(csrf)}</div>`;
+    change = html`<div>To change your email, sign in again first (for your safety, changes need a sign-in less than 10 minutes old). ${reauthButton(input, 'email')}</div>`;
   } else {
     change = html`<form method="post" action="/-/account" class="stack">
 ${hidden(csrf)}<input type="hidden" name="op" value="email">
@@ -115,7 +128,7 @@ ${usernameField}
   if (!c.recentSignInUntil) {
     return html`<h2 id="password">Set a password</h2>
 <p>Your account has no password: you sign in through an identity provider. To set a password as well, sign in again first (for your safety, this needs a sign-in less than 10 minutes old).</p>
-<div>${reauthButton(csrf)}</div>`;
+<div>${reauthButton(input, 'password')}</div>`;
   }
   return html`<h2 id="password">Set a password</h2>
 <p>Your account has no password: you sign in through an identity provider. Set one to sign in with your username or email as well (you signed in recently, so no current password is needed until ${when(c.recentSignInUntil)}).</p>

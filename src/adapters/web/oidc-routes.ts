@@ -139,6 +139,14 @@ function readFlow(request: FastifyRequest): Flow | null {
   }
 }
 
+/**
+ * Where a sign-in through a known provider account lands: the page asked for. The account page's "Link" buttons ask
+ * for the bare account page; for an account that was linked already, that page says so.
+ */
+function afterSignIn(kind: 'signed-in' | 'already-linked', next: string): string {
+  return kind === 'already-linked' && next === '/-/account' ? '/-/account?done=already-linked#sign-in-providers' : next;
+}
+
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 
 export function registerOidcRoutes(app: FastifyInstance, services: Services): void {
@@ -213,16 +221,18 @@ export function registerOidcRoutes(app: FastifyInstance, services: Services): vo
           reply.header('set-cookie', cookies);
           return sendPage(reply, ctx, 409, 'Sign in with your password first', ov.emailTakenView(provider.name, outcome.email));
         case 'linked':
-        case 'already-linked':
           reply.header('set-cookie', cookies);
-          return reply.redirect(`/-/account?done=${outcome.kind}#sign-in-providers`, 303);
+          return reply.redirect('/-/account?done=linked#sign-in-providers', 303);
+        case 'already-linked':
         case 'signed-in':
         case 'created': {
+          // Signing in again while signed in (already-linked) is a fresh sign-in too: a new session replaces the old
+          // one, so that "signed in within ten minutes" (credentials) counts from now.
           const started = await openSession(services, outcome.user, String(request.headers['user-agent'] ?? ''));
           if (ctx.sessionSecret) await uc.endSession(services, ctx.sessionSecret);
           cookies.push(cookie(services, SESSION_COOKIE, started.secret, Math.floor(uc.SESSION_IDLE_MS / 1000)));
           reply.header('set-cookie', cookies);
-          return reply.redirect(outcome.kind === 'created' ? '/' : flow.next, 303);
+          return reply.redirect(outcome.kind === 'created' ? '/' : afterSignIn(outcome.kind, flow.next), 303);
         }
       }
     });
