@@ -48,7 +48,7 @@ interface Ack {
   res: TestResponse;
 }
 
-void test('32 concurrent writers: nothing lost, conflicts only where edits truly overlap', { timeout: 20_000 }, async () => {
+void test('32 concurrent writers: nothing lost, conflicts only where edits truly overlap', { timeout: 60_000 }, async () => {
   const t = await makeTenant(h, 'concurrent');
   const initial: string[] = [];
   for (let p = 0; p < SHARED_PAGES; p++) initial.push(await createPage(t, `Shared/P${p}`, sharedText(`P${p}`, ['line-0 original', 'line-1 original'])));
