@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { cliActor } from '../src/auth/actor.js';
 import { issueEmailToken } from '../src/usecases/email.js';
 import * as uc from '../src/usecases/index.js';
-import { linkIn, MailBox } from './email-support.js';
+import { linkIn, startServerWithMail, type MailBox } from './email-support.js';
 import { makeTenant, startServer, uniqueName, type TestServer } from './harness.js';
 import { PASSWORD, signedIn, WebClient } from './web-support.js';
 
@@ -18,11 +18,7 @@ let box: MailBox;
 let h: TestServer;
 let bare: TestServer;
 before(async () => {
-  box = new MailBox();
-  await box.start();
-  h = await startServer({
-    env: { WIKIBOT_SMTP_URL: `smtp://127.0.0.1:${box.port}`, WIKIBOT_SMTP_FROM: 'Wikibot <wiki@example.test>' },
-  });
+  ({ box, h } = await startServerWithMail());
   bare = await startServer();
 });
 after(async () => {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import * as uc from '../src/usecases/index.js';
-import { linkIn, MailBox } from './email-support.js';
-import { startServer, uniqueName, type TestServer } from './harness.js';
+import { linkIn, startServerWithMail, type MailBox } from './email-support.js';
+import { uniqueName, type TestServer } from './harness.js';
 import { PASSWORD, signedIn, WebClient } from './web-support.js';
 
 const NEW_PASSWORD = 'a completely new passphrase';
@@ -18,9 +18,7 @@ const NEW_PASSWORD = 'a completely new passphrase';
 let box: MailBox;
 let h: TestServer;
 before(async () => {
-  box = new MailBox();
-  await box.start();
-  h = await startServer({ env: { WIKIBOT_SMTP_URL: `smtp://127.0.0.1:${box.port}`, WIKIBOT_SMTP_FROM: 'Wikibot <wiki@example.test>' } });
+  ({ box, h } = await startServerWithMail());
 });
 after(async () => {
   await h.close();
@@ -40,7 +38,10 @@ async function providerAccount(name: string, ageMinutes = 0): Promise<{ client: 
   if (ageMinutes > 0) {
     const db = new Database(join(h.dataDir, 'meta.sqlite'));
     try {
-      db.prepare('update sessions set created_at = ? where id = ?').run(new Date(Date.now() - ageMinutes * 60_000).toISOString(), started.session.id);
+      db.prepare('update sessions set created_at = ? where id = ?').run(
+        new Date(Date.now() - ageMinutes * 60_000).toISOString(),
+        started.session.id,
+      );
     } finally {
       db.close();
     }
@@ -78,7 +79,10 @@ void describe('an account without a password', () => {
     assert.equal(after.status, 200, 'this browser stays signed in');
     assert.match(after.text, /Password set: you can now sign in/);
     assert.match(after.text, /<h2 id="password">Change password<\/h2>/);
-    assert.deepEqual((await h.services.meta.listSessions((await userOf(name)).id)).map((s) => s.id), [sessionId]);
+    assert.deepEqual(
+      (await h.services.meta.listSessions((await userOf(name)).id)).map((s) => s.id),
+      [sessionId],
+    );
     assert.equal(await uc.resumeSession(h.services, other.secret), null, 'the other session ended');
     assert.equal((await new WebClient(h).signIn(name, NEW_PASSWORD)).status, 303);
     assert.match((await box.next(mailOf(name))).text, /Subject: A password was set for your Wikibot account/);
@@ -103,7 +107,10 @@ void describe('an account without a password', () => {
     const { client } = await providerAccount(name, 11);
     const page = await client.get('/-/account');
     assert.match(page.text, /To set a password as well, sign in again first/);
-    assert.match(page.text, /<input type="hidden" name="op" value="reauth"><button type="submit" class="primary">Sign in again<\/button>/);
+    assert.match(
+      page.text,
+      /<input type="hidden" name="op" value="reauth"><button type="submit" class="primary">Sign in again<\/button>/,
+    );
     assert.doesNotMatch(page.text, /name="op" value="password"/);
 
     const refused = await client.post('/-/account', { op: 'password', password: NEW_PASSWORD });
@@ -140,7 +147,12 @@ void describe('changing the password', () => {
     const wrong = await c.post('/-/account', { op: 'password', current: 'not my password', password: NEW_PASSWORD });
     assert.equal(wrong.status, 400);
     assert.match(wrong.text, /current password is wrong; nothing was changed/);
-    const forged = await c.post('/-/account', { op: 'password', current: PASSWORD, password: NEW_PASSWORD, _csrf: 'q'.repeat(43) });
+    const forged = await c.post('/-/account', {
+      op: 'password',
+      current: PASSWORD,
+      password: NEW_PASSWORD,
+      _csrf: 'q'.repeat(43),
+    });
     assert.equal(forged.status, 403);
     assert.equal((await new WebClient(h).signIn(name, PASSWORD)).status, 303, 'still the old password');
 
@@ -163,7 +175,11 @@ void describe('changing the password', () => {
   void it('throttles wrong current passwords like sign-in (429 with Retry-After), even with the right one next', async () => {
     const name = uniqueName('pt');
     const c = await signedIn(h, name);
-    for (let i = 0; i < 10; i++) assert.equal((await c.post('/-/account', { op: 'password', current: `wrong ${i}`, password: NEW_PASSWORD })).status, 400);
+    for (let i = 0; i < 10; i++)
+      assert.equal(
+        (await c.post('/-/account', { op: 'password', current: `wrong ${i}`, password: NEW_PASSWORD })).status,
+        400,
+      );
     const refused = await c.post('/-/account', { op: 'password', current: PASSWORD, password: NEW_PASSWORD });
     assert.equal(refused.status, 429);
     assert.ok(Number(refused.headers.get('retry-after')) > 0);

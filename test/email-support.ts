@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { startServer, type TestServer } from './harness.js';
 
 export interface Mail {
   to: string[];
@@ -25,7 +26,9 @@ export class MailBox {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+        const text = raw
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
         this.mails.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), text });
         for (const w of this.waiters.splice(0)) w();
         callback();
@@ -67,4 +70,14 @@ export function linkIn(mail: Mail, kind: 'reset' | 'verify' | 'email-change'): s
   const m = new RegExp(`https?://[^/\\s]+(/-/${kind}\\?token=[A-Za-z0-9_-]+)`).exec(mail.text);
   assert.ok(m, `no ${kind} link in:\n${mail.text}`);
   return m[1]!;
+}
+
+/** A local SMTP receiver and a server that sends its mail there. */
+export async function startServerWithMail(): Promise<{ box: MailBox; h: TestServer }> {
+  const box = new MailBox();
+  await box.start();
+  const h = await startServer({
+    env: { WIKIBOT_SMTP_URL: `smtp://127.0.0.1:${box.port}`, WIKIBOT_SMTP_FROM: 'Wikibot <wiki@example.test>' },
+  });
+  return { box, h };
 }

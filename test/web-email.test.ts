@@ -15,7 +15,7 @@ import { cliActor } from '../src/auth/actor.js';
 import { loadConfig } from '../src/config.js';
 import { issueEmailToken } from '../src/usecases/email.js';
 import * as uc from '../src/usecases/index.js';
-import { linkIn, MailBox } from './email-support.js';
+import { linkIn, startServerWithMail, type MailBox } from './email-support.js';
 import { makeTenant, startServer, uniqueName, type TestServer } from './harness.js';
 import { PASSWORD, signedIn, WebClient } from './web-support.js';
 
@@ -25,9 +25,7 @@ const NEW_PASSWORD = 'another horse battery staple';
 let box: MailBox;
 let h: TestServer;
 before(async () => {
-  box = new MailBox();
-  await box.start();
-  h = await startServer({ env: { WIKIBOT_SMTP_URL: `smtp://127.0.0.1:${box.port}`, WIKIBOT_SMTP_FROM: 'Wikibot <wiki@example.test>' } });
+  ({ box, h } = await startServerWithMail());
 });
 after(async () => {
   await h.close();
@@ -47,7 +45,8 @@ async function reset(c: WebClient, path: string, password = NEW_PASSWORD) {
   return c.post('/-/reset', { token, password });
 }
 
-const answer = (text: string) => /<main[^]*<\/main>/.exec(text)?.[0].replace(/<meta name="csrf-token" content="[^"]*">/, '') ?? text;
+const answer = (text: string) =>
+  /<main[^]*<\/main>/.exec(text)?.[0].replace(/<meta name="csrf-token" content="[^"]*">/, '') ?? text;
 
 void describe('lost password', () => {
   void it('mails a link that sets a new password once and only once, and ends every session', async () => {
@@ -68,7 +67,8 @@ void describe('lost password', () => {
     assert.equal(done.status, 200, done.text);
     assert.match(done.text, /Password changed/);
 
-    for (const client of [old, other]) assert.equal((await client.get('/-/account')).status, 303, 'the old sessions are signed out');
+    for (const client of [old, other])
+      assert.equal((await client.get('/-/account')).status, 303, 'the old sessions are signed out');
     assert.equal((await new WebClient(h).signIn(name, PASSWORD)).status, 401, 'the old password no longer works');
     assert.equal((await new WebClient(h).signIn(name, NEW_PASSWORD)).status, 303);
 
@@ -135,7 +135,12 @@ void describe('email verification', () => {
     const owner = await makeTenant(h, uniqueName('vo'));
     const name = uniqueName('vn');
     const email = `${name}@example.test`;
-    await uc.addCollaborator(h.services, cliActor(null), { owner: owner.owner, slug: owner.slug }, { user: email, role: 'editor' });
+    await uc.addCollaborator(
+      h.services,
+      cliActor(null),
+      { owner: owner.owner, slug: owner.slug },
+      { user: email, role: 'editor' },
+    );
     const c = new WebClient(h);
     await c.get('/-/signup');
     const res = await c.post('/-/signup', { username: name, email, password: PASSWORD });
@@ -168,7 +173,11 @@ void describe('email verification', () => {
     const fresh = uniqueName('vf');
     const a = new WebClient(h);
     await a.get('/-/signup');
-    const taken = await a.post('/-/signup', { username: uniqueName('vx'), email: email.toUpperCase(), password: PASSWORD });
+    const taken = await a.post('/-/signup', {
+      username: uniqueName('vx'),
+      email: email.toUpperCase(),
+      password: PASSWORD,
+    });
     const b = new WebClient(h);
     await b.get('/-/signup');
     const created = await b.post('/-/signup', { username: fresh, email: `${fresh}@example.test`, password: PASSWORD });
@@ -184,9 +193,14 @@ void describe('email verification', () => {
 void describe('wikibot user reset-link', () => {
   const run = (args: string[], env: Record<string, string>) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, [CLI, ...args], { env: { ...process.env, WIKIBOT_LOG_LEVEL: 'silent', ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { ...process.env, WIKIBOT_LOG_LEVEL: 'silent', ...env }, timeout: 15_000 },
+        (err, stdout, stderr) => {
+          done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+        },
+      );
     });
 
   void it('prints a one-time link (WIKIBOT_BASE_URL) that resets the password over HTTP; an unknown user is an error', async () => {
@@ -197,7 +211,9 @@ void describe('wikibot user reset-link', () => {
       await uc.createUser(services, { username: 'lost', email: 'lost@example.test', password: PASSWORD });
       await uc.closeServices(services);
 
-      const out = await run(['user', 'reset-link', 'lost', '--data', dir], { WIKIBOT_BASE_URL: 'https://wiki.example.org' });
+      const out = await run(['user', 'reset-link', 'lost', '--data', dir], {
+        WIKIBOT_BASE_URL: 'https://wiki.example.org',
+      });
       assert.equal(out.code, 0, out.stderr);
       const link = out.stdout.trim();
       assert.match(link, /^https:\/\/wiki\.example\.org\/-\/reset\?token=wbm_[A-Za-z0-9_-]+$/);
@@ -214,7 +230,11 @@ void describe('wikibot user reset-link', () => {
         assert.equal((await reset(new WebClient(server), path)).status, 200);
         assert.equal((await new WebClient(server).signIn('lost', NEW_PASSWORD)).status, 303);
         assert.equal((await reset(new WebClient(server), path, 'a third horse battery staple')).status, 400);
-        assert.equal((await forgot(new WebClient(server), 'lost')).status, 200, 'without SMTP the form answers the same');
+        assert.equal(
+          (await forgot(new WebClient(server), 'lost')).status,
+          200,
+          'without SMTP the form answers the same',
+        );
       } finally {
         await server.close();
       }
