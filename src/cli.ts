@@ -8,7 +8,7 @@ import { cliActor } from './auth/actor.js';
 import { rotateSigningKey } from './auth/oauth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isWikiError } from './errors.js';
-import { JobWorker } from './jobs/index.js';
+import { JobWorker } from './adapters/jobs/index.js';
 import * as uc from './usecases/index.js';
 import { createResetLink } from './usecases/password-reset.js';
 

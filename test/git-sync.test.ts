@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { OPENAPI_DOCUMENT } from '../src/adapters/rest/openapi.js';
 import { cliActor } from '../src/auth/actor.js';
-import { JobWorker } from '../src/jobs/index.js';
+import { JobWorker } from '../src/adapters/jobs/index.js';
 import * as uc from '../src/usecases/index.js';
 import { gitClient, makeGitTenant, type GitClient, type GitTenant } from './git-http-support.js';
 import { startServer, uniqueName, type TestServer } from './harness.js';

@@ -2,10 +2,10 @@
  * Job kind `sync-wiki`: one external-sync run of a wiki. The outcome (pulled, pushed, diverged, failed) is the
  * link's status; the job itself fails only when the run could not even start.
  */
-import { SYNC_JOB, syncWiki } from '../usecases/git-sync.js';
-import type { Services } from '../usecases/services.js';
-import type { Job } from './job-store.js';
-import type { JobHandler } from './worker.js';
+import type { Job } from '../../jobs/job-store.js';
+import { SYNC_JOB, syncWiki } from '../../usecases/git-sync.js';
+import type { Services } from '../../usecases/services.js';
+import type { JobHandler } from './job-handler.js';
 
 export const syncWikiJob: JobHandler = {
   kind: SYNC_JOB,

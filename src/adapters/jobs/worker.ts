@@ -3,15 +3,11 @@
  * worker claims due jobs one at a time and runs each with its kind's handler. Jobs left "running" by a process that
  * died go back to the queue at start. `runOnce` lets tests drive it without timers.
  */
-import type { Services } from '../usecases/services.js';
-import { enqueueDueSyncs } from '../usecases/git-sync.js';
-import type { Job, JobStore } from './job-store.js';
+import type { Job, JobStore } from '../../jobs/job-store.js';
+import { enqueueDueSyncs } from '../../usecases/git-sync.js';
+import type { Services } from '../../usecases/services.js';
+import type { JobHandler } from './job-handler.js';
 import { syncWikiJob } from './sync-wiki.js';
-
-export interface JobHandler {
-  kind: string;
-  run(services: Services, job: Job): Promise<void>;
-}
 
 export interface WorkerOptions {
   /** Milliseconds between ticks when the queue is empty (default 1000). */
