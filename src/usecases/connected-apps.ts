@@ -1,13 +1,16 @@
 /**
- * "Connected apps": the OAuth clients (Claude, ChatGPT, Cursor, …) a user has let into their wikis, and revoking one,
- * which deletes its grants with every token they produced, so its next MCP call is refused.
+ * "Connected apps": the OAuth clients (Claude, ChatGPT, Cursor, …) a user has let into their wikis. Connecting one
+ * (what the consent page offers and what it records), listing them, and revoking one, which deletes its grants with
+ * every token they produced, so its next MCP call is refused.
  */
 import type { Actor } from '../auth/actor.js';
-import { findWikiSelection } from '../auth/oauth/grants.js';
+import { findWikiSelection, saveWikiSelection } from '../auth/oauth/grants.js';
+import { parseResource } from '../auth/oauth/provider.js';
 import { tokenScopeOf } from '../auth/oauth/scopes.js';
 import { WikiError } from '../errors.js';
 import type { OAuthRecord, TokenScope, User } from '../meta/meta-store.js';
 import type { Services } from './services.js';
+import { listWikisFor, type WikiListing } from './wikis-list.js';
 
 export interface ConnectedApp {
   clientId: string;
@@ -92,4 +95,94 @@ export async function revokeConnectedApp(services: Services, actor: Actor, clien
   if (grants.length === 0) throw new WikiError('TOKEN_NOT_FOUND', `No connected app has the client ID "${clientId}".`, { client_id: clientId });
   for (const g of grants) await services.meta.deleteOAuthGrant(g.id);
   return { revoked: clientId, grants: grants.length };
+}
+
+/** The consent step of an OAuth authorization, as the provider's interaction describes it. */
+export interface ConsentRequest {
+  /** The account the interaction's session signed in (oidc-provider keeps it as a string). */
+  accountId: string | undefined;
+  /** The authorization server's issuer URL, which the MCP endpoints' addresses start with. */
+  issuer: string;
+  /** The MCP endpoint the client asked for: `<issuer>/mcp`, or `<issuer>/<owner>/<wiki>/mcp` for one wiki. */
+  resource: string;
+}
+
+/** What the consent page offers the signed-in user. */
+export interface ConsentOffer {
+  user: User;
+  /** Every wiki the user can read for the root endpoint; only the endpoint's wiki for a wiki's own endpoint. */
+  wikis: WikiListing[];
+  resource: string;
+}
+
+/** The wikis a user may grant a client on the consent page; null when the session's account is unknown or disabled. */
+export async function consentOffer(services: Services, request: ConsentRequest): Promise<ConsentOffer | null> {
+  const accountId = Number(request.accountId);
+  const user = Number.isSafeInteger(accountId) ? await services.meta.getUserById(accountId) : null;
+  if (!user || user.disabled) return null;
+  const all = await listWikisFor(services, { user, token: null, door: 'web' });
+  const target = parseResource(request.issuer, request.resource);
+  const wikis = target ? all.filter((w) => w.owner === target.owner && w.slug === target.slug) : all;
+  return { user, wikis, resource: request.resource };
+}
+
+/** What the user chose on the consent page, as sent. */
+export interface ConsentChoice {
+  /** `owner/slug` of each wiki ticked. */
+  wikis: string[];
+  /** `read` or `write`; anything else is refused. */
+  access: string | null;
+}
+
+export interface RecordedConsent {
+  grantId: string;
+  user: User;
+  scope: TokenScope;
+  /** `owner/slug` of each wiki the grant reaches. */
+  wikis: string[];
+}
+
+/**
+ * Records a consent: the chosen wikis must be among those offered (readable by the user, and the endpoint's own
+ * wiki for a wiki endpoint), at least one, and the access read or write. Only then does `saveGrant` create the
+ * authorization server's grant for the user's account with that scope, and the wikis it reaches are stored with it. Write access is what
+ * the user allows the client; on each call it is still bounded by the user's role (a viewer's wiki stays read-only).
+ * Refused with INVALID_INPUT (the message is for the consent page) or UNAUTHORIZED (the account is gone or disabled),
+ * in both cases before anything is stored.
+ */
+export async function recordConsent(
+  services: Services,
+  request: ConsentRequest & { clientId: string },
+  choice: ConsentChoice,
+  saveGrant: (grant: { accountId: string; scope: TokenScope }) => Promise<string>,
+): Promise<RecordedConsent> {
+  const offer = await consentOffer(services, request);
+  if (!offer) throw new WikiError('UNAUTHORIZED', 'The account of this sign-in no longer exists or is disabled.');
+  const chosen = new Set(choice.wikis);
+  const wikis = offer.wikis.filter((w) => chosen.has(w.id));
+  if (wikis.length === 0 || wikis.length !== chosen.size) {
+    const message = chosen.size === 0 ? 'Choose at least one wiki.' : 'Choose among the wikis listed.';
+    throw new WikiError('INVALID_INPUT', message, { wikis: [...chosen] });
+  }
+  const scope = choice.access;
+  if (scope !== 'read' && scope !== 'write') throw new WikiError('INVALID_INPUT', 'Choose read only, or read and write.', { access: scope });
+  // A new grant each time: the choice made now is exactly what the new tokens carry.
+  const accountId = String(offer.user.id);
+  const grantId = await saveGrant({ accountId, scope });
+  const wikiIds: number[] = [];
+  for (const w of wikis) {
+    const wiki = await services.meta.getWiki(w.owner, w.slug);
+    if (wiki) wikiIds.push(wiki.id);
+  }
+  await saveWikiSelection(services.meta, grantId, accountId, request.clientId, { wikiIds });
+  return { grantId, user: offer.user, scope, wikis: wikis.map((w) => w.id) };
+}
+
+/**
+ * Ends the grant of a refresh token a client revokes (RFC 7009), with every token it produced; only the client the
+ * token was issued to may. Returns whether a grant was ended.
+ */
+export async function forgetGrant(services: Services, token: { grantId: string; clientId: string }, revokingClientId: string): Promise<boolean> {
+  if (token.clientId !== revokingClientId) return false;
+  return (await services.meta.deleteOAuthGrant(token.grantId)) > 0;
 }

@@ -4,6 +4,8 @@ export type { CreateTokenInput, CreateUserInput } from './accounts.js';
 export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment, uploadAttachment } from './attachments.js';
 export { attachmentHistory, listAttachmentDetails, type AttachmentChange } from './attachments.js';
 export { commitDetails, type CommitFileView } from './commit-view.js';
+export { consentOffer, forgetGrant, listConnectedApps, recordConsent, revokeConnectedApp } from './connected-apps.js';
+export type { ConnectedApp, ConsentChoice, ConsentOffer, ConsentRequest, RecordedConsent } from './connected-apps.js';
 export { outlineOf, pageOutlines, type OutlineEntry } from './outline.js';
 export type { AttachmentInfo } from './attachments.js';
 export type { CommitSummary } from './commit.js';

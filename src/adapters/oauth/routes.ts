@@ -10,16 +10,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Actor } from '../../auth/actor.js';
-import { saveWikiSelection } from '../../auth/oauth/grants.js';
 import { baseUrlOf, bearerToken, protectedResourceMetadata } from '../../auth/oauth/protected-resource.js';
-import { OAUTH_ROUTES, parseResource } from '../../auth/oauth/provider.js';
+import { OAUTH_ROUTES } from '../../auth/oauth/provider.js';
 import { scopeFor, WIKI_SCOPES, WRITE_SCOPE } from '../../auth/oauth/scopes.js';
 import { issuerFor, oauthServerOf } from '../../auth/oauth/server.js';
 import { signInThrottleOf, tooManyAttempts } from '../../auth/throttle.js';
 import { isWikiError, WikiError } from '../../errors.js';
-import { listConnectedApps, revokeConnectedApp } from '../../usecases/connected-apps.js';
 import * as uc from '../../usecases/index.js';
-import type { Services, WikiListing } from '../../usecases/index.js';
+import type { ConsentRequest, Services } from '../../usecases/index.js';
 import { consentPage, errorPage, loginPage, PAGE_CSP, type ClientView } from './pages.js';
 
 const CSRF_COOKIE = 'wikibot_oauth_csrf';
@@ -125,7 +123,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
     if (!(await oauth.revokeJwt(token, issuer, clientId))) {
       const provider = await oauth.provider(issuer);
       const refresh = await provider.RefreshToken.find(token).catch(() => undefined);
-      if (refresh?.grantId && refresh.clientId === clientId) await services.meta.deleteOAuthGrant(refresh.grantId);
+      if (refresh?.grantId && refresh.clientId) await uc.forgetGrant(services, { grantId: refresh.grantId, clientId: refresh.clientId }, clientId);
     }
     return reply.code(200).send('');
   });
@@ -139,7 +137,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
     return uc.authenticateToken(services, token, 'rest');
   };
   app.get('/api/v1/me/connected-apps', async (request) => {
-    const apps = await listConnectedApps(services, await accountActor(request));
+    const apps = await uc.listConnectedApps(services, await accountActor(request));
     return {
       connected_apps: apps.map((a) => ({
         client_id: a.clientId,
@@ -154,7 +152,7 @@ export function registerOAuthRoutes(app: FastifyInstance, services: Services): v
   });
   app.delete('/api/v1/me/connected-apps/:clientId', async (request) => {
     const { clientId } = request.params as { clientId: string };
-    return revokeConnectedApp(services, await accountActor(request), clientId);
+    return uc.revokeConnectedApp(services, await accountActor(request), clientId);
   });
 }
 
@@ -246,22 +244,16 @@ function registerInteractionRoutes(app: FastifyInstance, services: Services): vo
     return typeof first === 'string' && first ? first : `${issuer}/mcp`;
   };
 
-  /** The wikis the consent page offers: every readable wiki for `/mcp`, the one wiki for its own endpoint. */
-  const offered = async (details: Details, issuer: string): Promise<{ user: NonNullable<Actor['user']>; wikis: WikiListing[]; resource: string } | null> => {
-    const accountId = Number(details.session?.accountId);
-    const user = Number.isSafeInteger(accountId) ? await services.meta.getUserById(accountId) : null;
-    if (!user || user.disabled) return null;
-    const resource = resourceOf(details, issuer);
-    const all = await uc.listWikisFor(services, { user, token: null, door: 'web' });
-    const target = parseResource(issuer, resource);
-    const wikis = target ? all.filter((w) => w.owner === target.owner && w.slug === target.slug) : all;
-    return { user, wikis, resource };
-  };
+  const consentRequest = (details: Details, issuer: string): ConsentRequest => ({
+    accountId: details.session?.accountId,
+    issuer,
+    resource: resourceOf(details, issuer),
+  });
 
   const wantsWrite = (details: Details) => param(details, 'scope').split(' ').includes(WRITE_SCOPE);
 
   const showConsent = async (request: FastifyRequest, reply: FastifyReply, ctx: { provider: Provider; details: Details; issuer: string }, status: number, error?: string) => {
-    const offer = await offered(ctx.details, ctx.issuer);
+    const offer = await uc.consentOffer(services, consentRequest(ctx.details, ctx.issuer));
     if (!offer) return html(reply, 400, errorPage('This sign-in has expired', 'Sign in again from your assistant.'));
     return html(
       reply,
@@ -322,35 +314,30 @@ function registerInteractionRoutes(app: FastifyInstance, services: Services): vo
     const form = checkedForm(request, reply);
     if (!form) return reply;
     const { details, provider } = ctx;
-    const offer = await offered(details, ctx.issuer);
-    if (!offer || details.prompt.name !== 'consent') return html(reply, 400, errorPage('This sign-in has expired', 'Sign in again from your assistant.'));
-    const chosen = new Set(form.getAll('wiki'));
-    const wikis = offer.wikis.filter((w) => chosen.has(w.id));
-    if (wikis.length === 0 || wikis.length !== chosen.size) {
-      return showConsent(request, reply, ctx, 400, chosen.size === 0 ? 'Choose at least one wiki.' : 'Choose among the wikis listed.');
+    const expired = () => html(reply, 400, errorPage('This sign-in has expired', 'Sign in again from your assistant.'));
+    if (details.prompt.name !== 'consent') return expired();
+    const consent = { ...consentRequest(details, ctx.issuer), clientId: param(details, 'client_id') };
+    // The provider's grant, made once the use case has accepted the choice: the scopes follow the access chosen.
+    const saveGrant = async ({ accountId, scope: access }: { accountId: string; scope: 'read' | 'write' }): Promise<string> => {
+      const grant = new provider.Grant({ accountId, clientId: consent.clientId });
+      const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      const oidcScopes = (missing.missingOIDCScope ?? []).filter((sc) => access === 'write' || sc !== WRITE_SCOPE);
+      if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
+      if (access === 'read') grant.rejectOIDCScope(WRITE_SCOPE);
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      grant.addResourceScope(consent.resource, scopeFor(access === 'write'));
+      // Declining write must not make the provider ask again for the scope the client requested.
+      if (access === 'read') grant.rejectResourceScope(consent.resource, WRITE_SCOPE);
+      return grant.save();
+    };
+    let grantId: string;
+    try {
+      ({ grantId } = await uc.recordConsent(services, consent, { wikis: form.getAll('wiki'), access: form.get('access') }, saveGrant));
+    } catch (err) {
+      if (isWikiError(err, 'UNAUTHORIZED')) return expired();
+      if (isWikiError(err, 'INVALID_INPUT')) return showConsent(request, reply, ctx, 400, err.message);
+      throw err;
     }
-    const access = form.get('access');
-    if (access !== 'read' && access !== 'write') return showConsent(request, reply, ctx, 400, 'Choose read only, or read and write.');
-
-    const accountId = String(offer.user.id);
-    const clientId = param(details, 'client_id');
-    // A new grant each time: the choice made now is exactly what the new tokens carry.
-    const grant = new provider.Grant({ accountId, clientId });
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-    const oidcScopes = (missing.missingOIDCScope ?? []).filter((sc) => access === 'write' || sc !== WRITE_SCOPE);
-    if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
-    if (access === 'read') grant.rejectOIDCScope(WRITE_SCOPE);
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    grant.addResourceScope(offer.resource, scopeFor(access === 'write'));
-    // Declining write must not make the provider ask again for the scope the client requested.
-    if (access === 'read') grant.rejectResourceScope(offer.resource, WRITE_SCOPE);
-    const grantId = await grant.save();
-    const wikiIds: number[] = [];
-    for (const w of wikis) {
-      const wiki = await services.meta.getWiki(w.owner, w.slug);
-      if (wiki) wikiIds.push(wiki.id);
-    }
-    await saveWikiSelection(services.meta, grantId, accountId, clientId, { wikiIds });
     reply.hijack();
     await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
     return reply;
