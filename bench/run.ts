@@ -26,11 +26,26 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: 'MCP tools over the SDK client: read/write/edit/search/list/history medians; 32 concurrent clients',
     load: () => import('./mcp.js'),
   },
+  'git-store': {
+    description: 'the git storage layer alone: blob and file reads, one-file commits, listing, log',
+    load: () => import('./git-store.js'),
+  },
+  'index-store': {
+    description: 'the SQLite index alone at 500 and 10000 pages: every query and update it offers',
+    load: () => import('./index-store.js'),
+  },
 };
 
 function usage(): string {
-  const names = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`);
-  return ['Usage: npm run bench -- <name> [options]', '', 'Benchmarks:', ...names, '', 'Options are the benchmark\'s own; try <name> --help.'].join('\n');
+  const names = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(12)} ${b.description}`);
+  return [
+    'Usage: npm run bench -- <name> [options]',
+    '',
+    'Benchmarks:',
+    ...names,
+    '',
+    "Options are the benchmark's own; try <name> --help.",
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -320,7 +320,7 @@ export class SqliteWikiIndex implements WikiIndex {
     const offset = checkOffset(query.offset);
     const where = pageWhere(query);
     const filters = where.conds.map((c) => ` AND ${c}`).join('');
-    // Two plans, measured (see index-bench): plain terms rank fastest with bm25() over FTS5 alone (joining pages
+    // Two plans, measured (see bench/index-store.ts): plain terms rank fastest with bm25() over FTS5 alone (joining pages
     // first when filtering), then take a snippet per hit; prefix terms let FTS5 sort by rank itself so snippet() runs
     // in the same query, for returned rows only, because re-running a prefix query per hit is what costs.
     let sql: string;

@@ -1,11 +1,11 @@
 /**
- * Timing of the SQLite index on a synthetic wiki (N pages of ~500 words, one commit per page plus one for Home, five
- * links a page). Run `node dist/src/index/index-bench.js [pages…]` (default 500 and 10000); `benchIndex` is exported
- * so `npm run bench` can call it. Prints median milliseconds per operation.
+ * `npm run bench -- index-store [pages…]`: the SQLite index alone on a synthetic wiki (N pages of ~500 words, one
+ * commit per page plus one for Home, five links a page), by default 500 and 10000 pages. Prints median milliseconds
+ * per operation, including what the end-to-end benchmarks do not reach (orphans, broken links, stale pages, prefix,
+ * phrase and category search, tag counts, short commit ids).
  */
-import { pathToFileURL } from 'node:url';
-import { corpus, makeChange, makeCommit, makePage, tempStore, wikiLink } from './index-fixtures.js';
-import type { IndexBatch, IndexedChange, IndexedCommit, PageInput, WikiIndex } from './index-store.js';
+import { corpus, makeChange, makeCommit, makePage, tempStore, wikiLink } from '../src/index/index-fixtures.js';
+import type { IndexBatch, IndexedChange, IndexedCommit, PageInput, WikiIndex } from '../src/index/index-store.js';
 
 export interface IndexBenchResult {
   pages: number;
@@ -131,8 +131,12 @@ export function benchIndex(pages: number): IndexBenchResult {
   }
 }
 
-function main(): void {
-  const sizes = process.argv.slice(2).map(Number);
+export function run(args: string[]): Promise<number> {
+  const sizes = args.map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 10 || n > 100_000)) {
+    console.log('Usage: npm run bench -- index-store [pages…]   (whole numbers from 10 to 100000; default 500 10000)');
+    return Promise.resolve(args.includes('--help') || args.includes('-h') ? 0 : 2);
+  }
   const results = (sizes.length > 0 ? sizes : [500, 10_000]).map(benchIndex);
   const ops = Object.keys(results[0]?.medians ?? {});
   const header = ['operation (median ms)', ...results.map((r) => `${r.pages} pages`)];
@@ -142,6 +146,5 @@ function main(): void {
   for (const r of [header, ...rows]) {
     console.log(r.map((c, i) => (i === 0 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join('  '));
   }
+  return Promise.resolve(0);
 }
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
