@@ -36,7 +36,8 @@ export async function createUser(services: Services, input: CreateUserInput): Pr
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   const first = (await services.meta.countUsers()) === 0;
   const adminEmail = services.config.adminEmail;
-  const isAdmin = first || input.admin === true || (adminEmail !== null && adminEmail.toLowerCase() === email.toLowerCase());
+  const isAdmin =
+    first || input.admin === true || (adminEmail !== null && adminEmail.toLowerCase() === email.toLowerCase());
   const created = await services.meta.createUser({ username, email, name: input.name ?? null, passwordHash, isAdmin });
   if (input.emailVerified === false) return created;
   const user = (await services.meta.updateUser(created.id, { emailVerifiedAt: new Date().toISOString() })) ?? created;
@@ -56,15 +57,21 @@ export interface CreateTokenInput {
 }
 
 /** Creates a personal access token; the token is returned once and only its hash is stored. */
-export async function createToken(services: Services, input: CreateTokenInput): Promise<{ token: string; record: TokenRecord }> {
+export async function createToken(
+  services: Services,
+  input: CreateTokenInput,
+): Promise<{ token: string; record: TokenRecord }> {
   const user = await services.meta.getUserByUsername(input.username);
-  if (!user) throw new WikiError('USER_NOT_FOUND', `There is no user "${input.username}".`, { username: input.username });
+  if (!user)
+    throw new WikiError('USER_NOT_FOUND', `There is no user "${input.username}".`, { username: input.username });
   const scope = input.scope ?? 'write';
-  if (scope !== 'read' && scope !== 'write') throw new WikiError('INVALID_INPUT', `scope must be read or write, got "${String(scope)}".`);
+  if (scope !== 'read' && scope !== 'write')
+    throw new WikiError('INVALID_INPUT', `scope must be read or write, got "${String(scope)}".`);
   let wikiId: number | null = null;
   if (input.wiki !== undefined) {
     const [owner, slug, extra] = input.wiki.split('/');
-    if (!owner || !slug || extra !== undefined) throw new WikiError('INVALID_INPUT', `wiki must look like owner/slug, got "${input.wiki}".`);
+    if (!owner || !slug || extra !== undefined)
+      throw new WikiError('INVALID_INPUT', `wiki must look like owner/slug, got "${input.wiki}".`);
     const access = await wikiAccess(services, { user, token: null, door: 'cli' }, { owner, slug });
     wikiId = access.wiki.id;
   }
@@ -98,6 +105,15 @@ export async function authenticateToken(services: Services, token: string, door:
   return { user, token: { wikiId: record.wikiId, scope: record.scope }, door };
 }
 
+/**
+ * The account a personal access token belongs to, valid or not (expired, revoked owners included): what rate limits
+ * count a request against. Null for a string that is no token of ours.
+ */
+export async function tokenOwner(services: Services, token: string): Promise<number | null> {
+  if (!looksLikeToken(token)) return null;
+  return (await services.meta.findTokenByHash(hashToken(token)))?.userId ?? null;
+}
+
 /** A hash to verify against when the account does not exist, so a miss takes as long as a wrong password. */
 let decoyHash: Promise<string> | null = null;
 
@@ -109,7 +125,9 @@ export async function signIn(services: Services, login: string, password: string
   const bad = new WikiError('UNAUTHORIZED', 'The username or password is wrong.');
   const name = login.trim();
   if (!name || !password || password.length > 1024) throw bad;
-  const user = name.includes('@') ? await services.meta.getUserByEmail(name) : await services.meta.getUserByUsername(name);
+  const user = name.includes('@')
+    ? await services.meta.getUserByEmail(name)
+    : await services.meta.getUserByUsername(name);
   decoyHash ??= hashPassword('wikibot-decoy-password');
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
   if (!user || !user.passwordHash || !ok || user.disabled) throw bad;

@@ -1,5 +1,5 @@
 // What a user can do: every adapter (REST, MCP, web, git) calls these and nothing below them.
-export { authenticateToken, createToken, createUser, signIn } from './accounts.js';
+export { authenticateToken, createToken, createUser, signIn, tokenOwner } from './accounts.js';
 export type { CreateTokenInput, CreateUserInput } from './accounts.js';
 export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment, uploadAttachment } from './attachments.js';
 export { attachmentHistory, listAttachmentDetails, type AttachmentChange } from './attachments.js';

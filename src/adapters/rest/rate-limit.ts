@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { hashToken, looksLikeToken } from '../../auth/tokens.js';
-import type { Services } from '../../usecases/index.js';
+import { tokenOwner, type Services } from '../../usecases/index.js';
 
 interface Window {
   count: number;
@@ -72,7 +72,11 @@ export function registerRateLimit(app: FastifyInstance, services: Services): voi
       .send({
         error: 'RATE_LIMITED',
         message: `Too many requests from this ${who}; try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
-        data: { retry_after: retryAfter, limit: who === 'address' ? rateLimitPerIp : rateLimitPerUser, window_seconds: rateLimitWindowS },
+        data: {
+          retry_after: retryAfter,
+          limit: who === 'address' ? rateLimitPerIp : rateLimitPerUser,
+          window_seconds: rateLimitWindowS,
+        },
       });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -92,11 +96,11 @@ async function userIdOf(request: FastifyRequest, services: Services, cache: LRUC
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   const token = match?.[1];
   if (!token || !looksLikeToken(token)) return 0;
+  // Keyed by the token's hash: the cache keeps no secrets.
   const hash = hashToken(token);
   const cached = cache.get(hash);
   if (cached !== undefined) return cached;
-  const record = await services.meta.findTokenByHash(hash);
-  const id = record?.userId ?? 0;
+  const id = (await tokenOwner(services, token)) ?? 0;
   cache.set(hash, id);
   return id;
 }
