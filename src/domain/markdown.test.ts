@@ -178,6 +178,43 @@ void describe('renderMarkdown: features', () => {
     assert.match(html, /<blockquote>\n<p>plain quote<\/p>\n<\/blockquote>/);
   });
 
+  void it('renders footnotes referenced more than once with a back reference to each', () => {
+    const html = render('One[^a], two[^a] and three[^a].\n\n[^a]: Shared source.\n');
+    assert.match(html, /<a href="#fn1" id="fnref1">\[1\]<\/a>/);
+    assert.match(html, /<a href="#fn1" id="fnref1:1">\[1:1\]<\/a>/);
+    assert.match(html, /<a href="#fn1" id="fnref1:2">\[1:2\]<\/a>/);
+    for (const ref of ['fnref1', 'fnref1:1', 'fnref1:2']) {
+      assert.match(html, new RegExp(`<a href="#${ref}" class="footnote-backref">`), ref);
+    }
+  });
+
+  void it('renders abbreviations as <abbr> with their expansion', () => {
+    const html = render('The NATO summit.\n\n*[NATO]: North Atlantic Treaty Organization\n');
+    assert.equal(html, '<p>The <abbr title="North Atlantic Treaty Organization">NATO</abbr> summit.</p>\n');
+    assert.match(render('NATO\n\n*[NATO]: x" onclick="y\n'), /<abbr title="x&quot; onclick=&quot;y">NATO<\/abbr>/);
+  });
+
+  void it('renders ::: callouts of each kind, with an optional title, and refuses unknown kinds', () => {
+    const html = render('::: info\nWith _formatted_ content.\n:::\n\n::: danger Mind the gap\nText.\n:::\n');
+    assert.match(html, /<div class="callout callout-info">\n<p>With <em>formatted<\/em> content\.<\/p>\n<\/div>/);
+    assert.match(html, /<div class="callout callout-danger">\n<p class="callout-title">Mind the gap<\/p>\n<p>Text\.<\/p>\n<\/div>/);
+    for (const kind of ['success', 'warning', 'none', 'note', 'tip', 'important', 'caution']) {
+      assert.match(render(`::: ${kind}\nx\n:::\n`), new RegExp(`<div class="callout callout-${kind}">`), kind);
+    }
+    assert.doesNotMatch(render('::: evil" onclick="x\ny\n:::\n'), /callout/);
+    assertInert(render('::: info <img src=x onerror=alert(1)>\nx\n:::\n'));
+  });
+
+  void it('renders >! spoiler blocks and >| folds with their heading as summary', () => {
+    const spoiler = render('>! The butler\n>! did *it*.\n\nAfter.\n');
+    assert.equal(spoiler, '<details class="spoiler">\n<summary>Spoiler</summary>\n<p>The butler\ndid <em>it</em>.</p>\n</details>\n<p>After.</p>\n');
+    const fold = render('>| # Headline is used as summary\n>| with the details folded.\n>|\n>| - a list\n');
+    assert.match(fold, /^<details class="fold">\n<summary>Headline is used as summary<\/summary>\n<p>with the details folded\.<\/p>\n<ul>\n<li>a list<\/li>\n<\/ul>\n<\/details>/);
+    assert.match(render('>| no heading\n'), /<details class="fold">\n<summary>Details<\/summary>\n<p>no heading<\/p>/);
+    assert.match(render('> !quote\n'), /<blockquote>/, 'a quote starting with "!" after a space stays a quote');
+    assertInert(render('>| # <img src=x onerror=alert(1)>\n>| <script>alert(1)</script>\n'));
+  });
+
   void it('keeps details and summary', () => {
     assert.match(
       render('<details><summary>More</summary>\n\nHidden.\n\n</details>\n'),

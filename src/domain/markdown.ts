@@ -1,12 +1,15 @@
 /**
  * Markdown to safe HTML: markdown-it with tables, strikethrough, footnotes, task lists, heading anchors, WikiLinks,
- * math, mermaid, `==mark==` and GitHub alerts. Everything that leaves here has passed sanitize-html with an explicit
+ * math, mermaid, `==mark==`, abbreviations, GitHub alerts, `::: info` callouts and Otterwiki's `>!` spoiler and `>|`
+ * fold blocks. Everything that leaves here has passed sanitize-html with an explicit
  * allowlist — pages are written by people and assistants alike, and raw HTML is allowed in markdown, so the
  * renderer's output is treated as untrusted until the sanitizer has seen it.
  */
 import MarkdownIt from 'markdown-it';
 import type { PluginSimple, StateBlock, StateCore, StateInline, Token } from 'markdown-it';
+import abbr from 'markdown-it-abbr';
 import anchorModule from 'markdown-it-anchor';
+import container from 'markdown-it-container';
 import footnotePlugin from 'markdown-it-footnote';
 import taskLists from 'markdown-it-task-lists';
 import sanitizeHtml from 'sanitize-html';
@@ -41,6 +44,9 @@ const footnote = footnotePlugin as unknown as PluginSimple;
 const anchor = (anchorModule as unknown as { default?: typeof anchorModule }).default ?? anchorModule;
 
 type AlertKind = 'note' | 'tip' | 'important' | 'warning' | 'caution';
+/** `::: <kind> [title]` callouts: Otterwiki's kinds (info, success, warning, danger, none) plus the alert kinds. */
+const CALLOUT_KINDS = ['info', 'success', 'warning', 'danger', 'none', 'note', 'tip', 'important', 'caution'];
+const CALLOUT_OPENER = new RegExp(`^(${CALLOUT_KINDS.join('|')})(?:\\s+(.*))?$`, 'i');
 const ALERT_MARKER = /^\[!(note|tip|important|warning|caution)\][ \t]*(?:\n|$)/i;
 
 /**
@@ -201,6 +207,47 @@ function markRule(state: StateInline, silent: boolean): boolean {
   return true;
 }
 
+/**
+ * Otterwiki's prefixed blocks: lines starting `>!` are a spoiler (hidden until opened), lines starting `>|` a fold
+ * whose leading `# heading` becomes the summary. The text after the prefix is parsed as markdown of its own.
+ */
+function prefixedBlockRule(state: StateBlock, startLine: number, endLine: number, silent: boolean): boolean {
+  if ((state.sCount[startLine] ?? 0) - state.blkIndent >= 4) return false;
+  const lineText = (line: number) =>
+    state.src.slice((state.bMarks[line] ?? 0) + (state.tShift[line] ?? 0), state.eMarks[line] ?? 0);
+  const first = lineText(startLine);
+  const marker = first.startsWith('>!') ? '>!' : first.startsWith('>|') ? '>|' : null;
+  if (marker === null) return false;
+  if (silent) return true;
+  const lines: string[] = [];
+  let next = startLine;
+  while (next < endLine) {
+    const text = lineText(next);
+    if (!text.startsWith(marker) || (state.sCount[next] ?? 0) < state.blkIndent) break;
+    lines.push(text.slice(2).replace(/^ /, ''));
+    next++;
+  }
+  const fold = marker === '>|';
+  let summary = fold ? 'Details' : 'Spoiler';
+  const heading = fold ? /^#{1,6}[ \t]+(.*?)[ \t#]*$/.exec(lines[0] ?? '') : null;
+  if (heading) {
+    summary = heading[1] ?? summary;
+    lines.shift();
+  }
+  const open = state.push('prefixed_block_open', 'details', 1);
+  open.attrSet('class', fold ? 'fold' : 'spoiler');
+  open.map = [startLine, next];
+  state.push('summary_open', 'summary', 1);
+  const title = state.push('inline', '', 0);
+  title.content = summary;
+  title.children = [];
+  state.push('summary_close', 'summary', -1);
+  state.md.block.parse(lines.join('\n'), state.md, state.env, state.tokens);
+  state.push('prefixed_block_close', 'details', -1);
+  state.line = next;
+  return true;
+}
+
 /** `> [!NOTE]` … `> [!CAUTION]` blockquotes become `<div class="alert alert-note">` with a title line. */
 function githubAlertsRule(state: StateCore): void {
   const tokens = state.tokens;
@@ -231,6 +278,18 @@ function buildMarkdownIt(): MarkdownIt {
   const md = new MarkdownIt('default', { html: true, linkify: true, typographer: false });
   md.use(footnote);
   md.use(taskLists);
+  md.use(abbr);
+  md.use(container, 'callout', {
+    validate: (params: string) => CALLOUT_OPENER.test(params.trim()),
+    render: (tokens: Token[], idx: number) => {
+      const token = tokens[idx];
+      if (token?.nesting !== 1) return '</div>\n';
+      const m = CALLOUT_OPENER.exec(token.info.trim());
+      const kind = (m?.[1] ?? 'none').toLowerCase();
+      const title = m?.[2]?.trim();
+      return `<div class="callout callout-${kind}">\n${title ? `<p class="callout-title">${md.utils.escapeHtml(title)}</p>\n` : ''}`;
+    },
+  });
   md.use(anchor, {
     slugify,
     tabIndex: false,
@@ -240,6 +299,9 @@ function buildMarkdownIt(): MarkdownIt {
   md.inline.ruler.after('escape', 'math_inline', mathInlineRule);
   md.inline.ruler.before('emphasis', 'mark', markRule);
   md.block.ruler.before('fence', 'math_block', mathBlockRule, {
+    alt: ['paragraph', 'reference', 'blockquote', 'list'],
+  });
+  md.block.ruler.before('blockquote', 'prefixed_block', prefixedBlockRule, {
     alt: ['paragraph', 'reference', 'blockquote', 'list'],
   });
   md.core.ruler.after('block', 'github_alerts', githubAlertsRule);
@@ -336,7 +398,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     hr: ['class'],
     th: ['style', 'colspan', 'rowspan'],
     td: ['style', 'colspan', 'rowspan'],
-    details: ['open'],
+    details: ['open', 'class'],
     abbr: ['title'],
     input: ['type', 'checked', 'disabled', 'class'],
   },
@@ -353,9 +415,12 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
       'alert-important',
       'alert-warning',
       'alert-caution',
+      'callout',
+      ...CALLOUT_KINDS.map((k) => `callout-${k}`),
     ],
+    details: ['spoiler', 'fold'],
     span: ['math', 'math-inline', 'math-display'],
-    p: ['alert-title'],
+    p: ['alert-title', 'callout-title'],
     ul: ['contains-task-list'],
     ol: ['footnotes-list'],
     li: ['task-list-item', 'footnote-item'],
