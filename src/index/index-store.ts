@@ -94,6 +94,16 @@ export interface SearchHit {
   snippet: string;
 }
 
+/** A page's searchable text, for searches FTS5 cannot answer (exact case, regular expressions). */
+export interface PageText {
+  path: string;
+  title: string;
+  category: string | null;
+  tags: string[];
+  /** Markdown body without front matter, as indexed. */
+  body: string;
+}
+
 export interface LinkRow {
   source: string;
   target: string;
@@ -138,6 +148,8 @@ export interface WikiIndex {
   listPages(filter?: PageFilter): PageRow[];
   countPages(filter?: Omit<PageFilter, 'limit' | 'offset'>): number;
   search(query: SearchQuery): SearchHit[];
+  /** Every page under the filter with its title and body, by path (what a scanning search reads). */
+  pageTexts(filter?: Omit<PageFilter, 'limit' | 'offset' | 'updatedSince'>): PageText[];
   linksFrom(path: string): LinkRow[];
   /** Links pointing at this page (by key, so any spelling counts). */
   linksTo(path: string): LinkRow[];

@@ -14,6 +14,7 @@ export type {
   PageFilter,
   PageInput,
   PageRow,
+  PageText,
   SearchHit,
   SearchQuery,
   WikiIndex,

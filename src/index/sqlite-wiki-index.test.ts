@@ -772,3 +772,23 @@ void test('fileHistory follows any file (an attachment) back through a rename, n
     assert.deepEqual(index.fileHistory('Page/missing.png'), []);
   });
 });
+
+void test('pageTexts gives the title and body of every page by path, with the page filters', () => {
+  withIndex((index) => {
+    index.apply(
+      commitPages('c1', '2024-01-01T00:00:00Z', [
+        { path: 'Actors/Iran', title: 'Iran', category: 'actor', tags: ['state'], body: 'Iran body' },
+        { path: 'Actors/Iraq', title: 'Iraq', category: 'actor', body: 'Iraq body' },
+        { path: 'Events/Strike', title: 'Strike', category: 'event', body: 'Strike body' },
+      ]),
+    );
+    assert.deepEqual(index.pageTexts(), [
+      { path: 'Actors/Iran', title: 'Iran', category: 'actor', tags: ['state'], body: 'Iran body' },
+      { path: 'Actors/Iraq', title: 'Iraq', category: 'actor', tags: [], body: 'Iraq body' },
+      { path: 'Events/Strike', title: 'Strike', category: 'event', tags: [], body: 'Strike body' },
+    ]);
+    assert.deepEqual(paths(index.pageTexts({ prefix: 'actors/' })), ['Actors/Iran', 'Actors/Iraq']);
+    assert.deepEqual(paths(index.pageTexts({ category: 'EVENT' })), ['Events/Strike']);
+    assert.deepEqual(paths(index.pageTexts({ tag: 'state' })), ['Actors/Iran']);
+  });
+});

@@ -18,6 +18,7 @@ import type {
   PageFilter,
   PageInput,
   PageRow,
+  PageText,
   SearchHit,
   SearchQuery,
   WikiIndex,
@@ -361,6 +362,18 @@ export class SqliteWikiIndex implements WikiIndex {
         throw err;
       }
     });
+  }
+
+  pageTexts(filter: Omit<PageFilter, 'limit' | 'offset' | 'updatedSince'> = {}): PageText[] {
+    const where = pageWhere(filter);
+    const sql = `SELECT p.path, p.title, p.category, p.tags, f.body FROM pages p JOIN pages_fts f ON f.rowid = p.id${where.sql}
+      ORDER BY p.path`;
+    return this.read((c) =>
+      c
+        .stmt<{ path: string; title: string; category: string | null; tags: string; body: string }>(sql)
+        .all(...where.params)
+        .map((r) => ({ path: r.path, title: r.title, category: r.category, tags: parseJson<string[]>(r.tags, []), body: r.body })),
+    );
   }
 
   linksFrom(path: string): LinkRow[] {

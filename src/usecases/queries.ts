@@ -7,6 +7,7 @@ import { WikiError } from '../errors.js';
 import type { PageRow } from '../index/index-store.js';
 import { clamp, type Paging } from './history.js';
 import { requirePage } from './page-lookup.js';
+import { scanPages, scanPattern } from './search-scan.js';
 import type { Services } from './services.js';
 import { openWiki, type WikiRef } from './wiki-access.js';
 
@@ -64,13 +65,30 @@ export async function listPages(services: Services, actor: Actor, input: ListPag
 
 export interface SearchInput extends WikiRef, PageFilterInput, Paging {
   query: string;
+  /** Match the query as one piece of text with its case as typed (default: words, any case, through the index). */
+  caseSensitive?: boolean | undefined;
+  /** The query is a regular expression (JavaScript syntax), matched ignoring case unless `caseSensitive`. */
+  regex?: boolean | undefined;
 }
 
+/**
+ * Full-text search. By default words, "phrases" and prefix* through the FTS index, best match first. With
+ * `caseSensitive` or `regex` every page is scanned instead (with a time limit): pages whose name matches first, then by
+ * number of matches.
+ */
 export async function searchWiki(services: Services, actor: Actor, input: SearchInput) {
   if (typeof input.query !== 'string' || !input.query.trim()) throw new WikiError('INVALID_INPUT', 'Give a search query (q).');
   if (input.query.length > 1000) throw new WikiError('INVALID_INPUT', 'The search query is longer than 1000 characters.');
+  const limit = clamp(input.limit, 20, 100);
+  const offset = input.offset ?? 0;
+  if (input.caseSensitive === true || input.regex === true) {
+    if (!Number.isInteger(offset) || offset < 0) throw new WikiError('INVALID_INPUT', 'offset must be a whole number of 0 or more.');
+    const w = await openWiki(services, actor, input, 'read');
+    const pattern = scanPattern(input.query, { caseSensitive: input.caseSensitive === true, regex: input.regex === true });
+    return scanPages(w.index.pageTexts(filterOf(input)), pattern).slice(offset, offset + limit);
+  }
   const w = await openWiki(services, actor, input, 'read');
-  return w.index.search({ query: input.query, ...filterOf(input), limit: clamp(input.limit, 20, 100), offset: input.offset ?? 0 });
+  return w.index.search({ query: input.query, ...filterOf(input), limit, offset });
 }
 
 export interface PageLinksInput extends WikiRef {

@@ -443,8 +443,15 @@ function build(): Record<string, unknown> {
     },
     [`${W}/search`]: {
       get: wiki('search', {
-        summary: 'Full-text search: BM25 with a title boost; words, "phrases" and prefix* terms.',
-        params: [{ ...query('q', str(undefined, { maxLength: 1000 })), required: true }, ...filters, ...paging],
+        summary:
+          'Full-text search: BM25 with a title boost; words, "phrases" and prefix* terms. With case_sensitive=true or regex=true, the exact text (or a JavaScript regular expression) on every page, pages whose name matches first, then by number of matches; a pattern that does not compile, or a scan over 1 s, answers 400 INVALID_INPUT.',
+        params: [
+          { ...query('q', str(undefined, { maxLength: 1000 })), required: true },
+          query('case_sensitive', { type: 'string', enum: ['true', 'false'] }),
+          query('regex', { type: 'string', enum: ['true', 'false'] }),
+          ...filters,
+          ...paging,
+        ],
         responses: { '200': ok('Hits, best first.', obj({ query: str(), results: arr(ref('SearchHit')) })) },
       }),
     },

@@ -65,7 +65,7 @@ const schemas = {
   download: z.object({ revision: revision.optional() }),
   renameAttachment: z.object({ new_filename: z.string().min(1).max(1024), commit_message: optText }),
   list: z.object({ ...filters, ...paging, updated_since: z.string().max(64).optional() }),
-  search: z.object({ q: z.string().max(1000).optional(), ...filters, ...paging }),
+  search: z.object({ q: z.string().max(1000).optional(), case_sensitive: z.enum(['true', 'false']).optional(), regex: z.enum(['true', 'false']).optional(), ...filters, ...paging }),
   changes: z.object({ ...paging, since: z.string().max(64).optional() }),
   stale: z.object({ days: z.coerce.number().int().min(0).max(36_500).optional() }),
   revert: z.object({ commit: revision, commit_message: optText }),
@@ -258,6 +258,8 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
     const results = await uc.searchWiki(services, await actor(req), {
       ...wikiOf(req),
       query: s.q ?? '',
+      caseSensitive: s.case_sensitive === 'true',
+      regex: s.regex === 'true',
       ...opt('prefix', s.prefix),
       ...opt('category', s.category),
       ...opt('tag', s.tag),

@@ -432,12 +432,12 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
     }
     case 'GET search': {
       const text = (q.q ?? '').trim();
-      const filters = { prefix: q.prefix ?? '', category: q.category ?? '', tag: q.tag ?? '' };
+      const filters = { prefix: q.prefix ?? '', category: q.category ?? '', tag: q.tag ?? '', caseSensitive: q.case === '1', regex: q.regex === '1' };
       let hits: vw.SearchHitView[] | null = null;
       let error: string | null = null;
       if (text) {
         try {
-          hits = await uc.searchWiki(services, actor, { ...ref, query: text, ...opt('prefix', filters.prefix), ...opt('category', filters.category), ...opt('tag', filters.tag), limit: 50 });
+          hits = await uc.searchWiki(services, actor, { ...ref, query: text, ...opt('prefix', filters.prefix), ...opt('category', filters.category), ...opt('tag', filters.tag), caseSensitive: filters.caseSensitive, regex: filters.regex, limit: 50 });
         } catch (err) {
           if (!isWikiError(err, 'INVALID_INPUT')) throw err;
           error = err.message;

@@ -268,11 +268,20 @@ export interface SearchHitView {
   snippet: string;
 }
 
-export function searchView(ref: PageRef, q: string, filters: { prefix: string; category: string; tag: string }, hits: SearchHitView[] | null, error: string | null): Html {
+export interface SearchFilters {
+  prefix: string;
+  category: string;
+  tag: string;
+  caseSensitive: boolean;
+  regex: boolean;
+}
+
+export function searchView(ref: PageRef, q: string, filters: SearchFilters, hits: SearchHitView[] | null, error: string | null): Html {
   const { owner, slug } = ref;
   return html`<h1>Search</h1>
 <form method="get" action="${actionHref(owner, slug, 'search')}" class="search-form" role="search">
   <p><label for="sq">Words, "phrases" or prefix*</label> <input id="sq" name="q" value="${q}" type="search" size="40"></p>
+  <p class="modes"><label><input type="checkbox" name="case" value="1"${filters.caseSensitive ? html` checked` : ''}> Match case</label> <label><input type="checkbox" name="regex" value="1"${filters.regex ? html` checked` : ''}> Regular expression</label> <small class="muted">(either one searches the exact text on every page)</small></p>
   <p class="filters"><label>In folder <input name="prefix" value="${filters.prefix}" size="14"></label> <label>Category <input name="category" value="${filters.category}" size="10"></label> <label>Tag <input name="tag" value="${filters.tag}" size="10"></label> <button type="submit" class="primary">Search</button></p>
 </form>
 ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
