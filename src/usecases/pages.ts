@@ -295,9 +295,14 @@ export interface DeletePageInput extends WikiRef {
   path: string;
   revision?: string | undefined;
   commitMessage?: string | undefined;
+  /** Also delete every page below this one (`Path/…`) with their attachments (default false). */
+  withSubpages?: boolean | undefined;
 }
 
-/** Deletes a page and its attachments in one commit. With a revision, refuses if the page changed since. */
+/**
+ * Deletes a page and its attachments in one commit, and with `withSubpages` every page below it with theirs. With a
+ * revision, refuses if the page changed since.
+ */
 export async function deletePage(services: Services, actor: Actor, input: DeletePageInput) {
   const w = await openWiki(services, actor, input, 'write');
   requirePage(w, input.path);
@@ -309,13 +314,22 @@ export async function deletePage(services: Services, actor: Actor, input: Delete
         current_revision: page.lastCommit.oid,
       });
     }
+    // Pages below it at any depth; the prefix ignores case, as page lookups do.
+    const subpages = input.withSubpages === true ? w.index.listPages({ prefix: `${page.path}/` }) : [];
     const attachments = head ? await attachmentsOf(w, head, page.path) : [];
+    const edits: TreeEdit[] = [{ path: pageFile(page.path), delete: true }, ...attachments.map((a) => ({ path: a.path, delete: true as const }))];
+    for (const sub of subpages) {
+      edits.push({ path: pageFile(sub.path), delete: true });
+      for (const a of head ? await attachmentsOf(w, head, sub.path) : []) edits.push({ path: a.path, delete: true });
+    }
+    const also = subpages.length ? ` (and ${subpages.length} sub-page${subpages.length === 1 ? '' : 's'})` : '';
     return {
-      edits: [{ path: pageFile(page.path), delete: true as const }, ...attachments.map((a) => ({ path: a.path, delete: true as const }))],
-      message: commitMessage(actor, input.commitMessage, `Delete: ${page.path}`),
+      edits,
+      message: commitMessage(actor, input.commitMessage, `Delete: ${page.path}${also}`),
       result: (commit: LogEntry | null) => ({
         path: page.path,
         deletedAttachments: attachments.map((a) => a.name),
+        deletedSubpages: subpages.map((p) => p.path),
         commit: commit ? summarizeCommit(commit) : null,
       }),
     };

@@ -358,10 +358,14 @@ function build(): Record<string, unknown> {
         responses: { '200': ok('Edited.', ref('WriteResult')), '422': errorResponse('EDIT_NO_MATCH or EDIT_AMBIGUOUS: old_string occurs 0 or 2+ times (the message says how many).') },
       }),
       delete: page({
-        summary: 'Delete a page and its attachments (one commit).',
+        summary: 'Delete a page and its attachments (one commit); with with_subpages=true, every page below it too.',
         write: true,
-        params: [query('revision', revisionField, 'Refuse when the page changed since.'), query('commit_message', commitMessageField)],
-        responses: { '200': ok('Deleted.', obj({ path: str(), deleted_attachments: arr(str()), commit: nullable(ref('Commit')) })) },
+        params: [
+          query('revision', revisionField, 'Refuse when the page changed since.'),
+          query('commit_message', commitMessageField),
+          query('with_subpages', { type: 'string', enum: ['true', 'false'] }, 'Also delete the pages below this one (Path/…) and their attachments.'),
+        ],
+        responses: { '200': ok('Deleted.', obj({ path: str(), deleted_attachments: arr(str()), deleted_subpages: arr(str()), commit: nullable(ref('Commit')) })) },
       }),
     },
     [`${W}/pages/{path}/rename`]: {

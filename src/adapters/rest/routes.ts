@@ -55,7 +55,7 @@ const schemas = {
   put: z.object({ content: z.string(), revision: revision.optional(), commit_message: optText }),
   patchEdit: z.object({ revision, old_string: z.string(), new_string: z.string(), commit_message: optText }),
   patchSection: z.object({ revision, section: z.string().min(1).max(1000), mode: z.enum(['replace', 'append', 'prepend']).default('replace'), content: z.string(), commit_message: optText }),
-  del: z.object({ revision: revision.optional(), commit_message: optText }),
+  del: z.object({ revision: revision.optional(), commit_message: optText, with_subpages: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional() }),
   rename: z.object({ new_path: z.string().min(1).max(2048), commit_message: optText, update_links: z.boolean().optional() }),
   history: z.object({ ...paging }),
   blame: z.object({ revision: revision.optional() }),
@@ -169,7 +169,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
       }
       case 'DELETE page': {
         const b = parse(schemas.del, { ...(q as object), ...(typeof body === 'object' && body ? body : {}) }, 'body');
-        return send(reply, await uc.deletePage(services, who, { ...input, ...opt('revision', b.revision), ...opt('commitMessage', b.commit_message) }));
+        return send(reply, await uc.deletePage(services, who, { ...input, ...opt('revision', b.revision), ...opt('commitMessage', b.commit_message), ...opt('withSubpages', b.with_subpages) }));
       }
       case 'POST rename': {
         const b = parse(schemas.rename, body, 'body');

@@ -388,10 +388,17 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       const page = await uc.readPage(services, actor, { ...ref, path: needPath() });
       if (!canWrite) throw new WikiError(actor.user ? 'FORBIDDEN' : 'UNAUTHORIZED', `You may not delete pages of ${ref.owner}/${ref.slug}.`);
       const list = await uc.listAttachments(services, actor, { ...ref, path: page.path });
-      return show(200, `Delete ${page.path}`, vp.deleteView(pageRef, page.path, page.revision, list, ctx.csrf), page.path);
+      const subpages = (await uc.listPages(services, actor, { ...ref, prefix: `${page.path}/`, limit: 10_000 })).pages.map((p) => p.path);
+      return show(200, `Delete ${page.path}`, vp.deleteView(pageRef, page.path, page.revision, list, subpages, ctx.csrf), page.path);
     }
     case 'POST delete': {
-      await uc.deletePage(services, actor, { ...ref, path: needPath(), ...opt('revision', field(form, 'revision')), ...opt('commitMessage', field(form, 'message')) });
+      await uc.deletePage(services, actor, {
+        ...ref,
+        path: needPath(),
+        ...opt('revision', field(form, 'revision')),
+        ...opt('commitMessage', field(form, 'message')),
+        withSubpages: field(form, 'with_subpages') === '1',
+      });
       return reply.redirect(actionHref(ref.owner, ref.slug, 'changes'), 303);
     }
     case 'POST revert': {

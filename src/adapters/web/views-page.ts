@@ -218,12 +218,17 @@ ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
 </form>`;
 }
 
-export function deleteView(ref: PageRef, path: string, revision: string, attachments: AttachmentInfo[], csrf: string): Html {
+export function deleteView(ref: PageRef, path: string, revision: string, attachments: AttachmentInfo[], subpages: string[], csrf: string): Html {
   return html`${breadcrumbs(ref.owner, ref.slug, ref.wikiName, path)}
 <h1>Delete ${path.replace(/_/g, ' ')}?</h1>
 <p>The page${attachments.length ? html` and its ${attachments.length} attachment(s)` : ''} will be removed. History keeps every revision; a revert brings it back.</p>
 <form method="post" action="${actionHref(ref.owner, ref.slug, 'delete', path)}">
   ${csrfField(csrf)}<input type="hidden" name="revision" value="${revision}">
+  ${
+    subpages.length
+      ? html`<fieldset class="subpages"><legend><label><input type="checkbox" name="with_subpages" value="1"> Also delete its ${subpages.length} sub-page(s) and their attachments</label></legend><ul>${subpages.map((p) => html`<li><a href="${pageHref(ref.owner, ref.slug, p)}">${p.replace(/_/g, ' ')}</a></li>`)}</ul></fieldset>`
+      : ''
+  }
   <p><label for="message">Commit message</label> <input id="message" name="message" size="50"></p>
   <p><button type="submit" class="danger">Delete the page</button> <a href="${pageHref(ref.owner, ref.slug, path)}">Cancel</a></p>
 </form>`;
