@@ -32,6 +32,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Long-lived git processes kept across all repositories (WIKIBOT_GIT_PROCESSES). */
   gitProcesses: number;
+  /** Memory for recently written and read page contents across all wikis, in MiB; 0 turns it off (WIKIBOT_PAGE_CACHE_MB). */
+  pageCacheMb: number;
   /** Close a repository's git processes after this many idle milliseconds (WIKIBOT_GIT_IDLE_MS). */
   gitIdleMs: number;
   /** Per-wiki index databases kept open (WIKIBOT_OPEN_INDEXES). */
@@ -125,7 +127,14 @@ export const DEFAULT_TIERS: Config['tiers'] = Object.freeze({
   }),
 });
 
-const TIER_KEYS = ['wikis', 'pagesPerWiki', 'collaboratorsPerWiki', 'attachmentBytesPerWiki', 'attachmentBytes', 'gitPush'] as const;
+const TIER_KEYS = [
+  'wikis',
+  'pagesPerWiki',
+  'collaboratorsPerWiki',
+  'attachmentBytesPerWiki',
+  'attachmentBytes',
+  'gitPush',
+] as const;
 
 /**
  * Tier limits: the defaults, with any limits given in WIKIBOT_TIERS (JSON such as
@@ -139,18 +148,26 @@ function parseTiers(raw: string | undefined): Config['tiers'] {
   } catch {
     throw new ConfigError(`WIKIBOT_TIERS must be JSON like {"free": {"wikis": 2}}, got "${raw}"`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('WIKIBOT_TIERS must be a JSON object with "free" and/or "premium"');
-  const out: Record<'free' | 'premium', TierLimits> = { free: { ...DEFAULT_TIERS.free }, premium: { ...DEFAULT_TIERS.premium } };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError('WIKIBOT_TIERS must be a JSON object with "free" and/or "premium"');
+  const out: Record<'free' | 'premium', TierLimits> = {
+    free: { ...DEFAULT_TIERS.free },
+    premium: { ...DEFAULT_TIERS.premium },
+  };
   for (const [tier, limits] of Object.entries(value as Record<string, unknown>)) {
-    if (tier !== 'free' && tier !== 'premium') throw new ConfigError(`WIKIBOT_TIERS: unknown tier "${tier}" (free or premium)`);
-    if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw new ConfigError(`WIKIBOT_TIERS.${tier} must be an object of limits`);
+    if (tier !== 'free' && tier !== 'premium')
+      throw new ConfigError(`WIKIBOT_TIERS: unknown tier "${tier}" (free or premium)`);
+    if (limits === null || typeof limits !== 'object' || Array.isArray(limits))
+      throw new ConfigError(`WIKIBOT_TIERS.${tier} must be an object of limits`);
     for (const [key, v] of Object.entries(limits as Record<string, unknown>)) {
-      if (!(TIER_KEYS as readonly string[]).includes(key)) throw new ConfigError(`WIKIBOT_TIERS.${tier}: unknown limit "${key}" (one of ${TIER_KEYS.join(', ')})`);
+      if (!(TIER_KEYS as readonly string[]).includes(key))
+        throw new ConfigError(`WIKIBOT_TIERS.${tier}: unknown limit "${key}" (one of ${TIER_KEYS.join(', ')})`);
       if (key === 'gitPush') {
         if (typeof v !== 'boolean') throw new ConfigError(`WIKIBOT_TIERS.${tier}.gitPush must be true or false`);
         out[tier].gitPush = v;
       } else {
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ConfigError(`WIKIBOT_TIERS.${tier}.${key} must be a whole number of 0 or more`);
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+          throw new ConfigError(`WIKIBOT_TIERS.${tier}.${key} must be a whole number of 0 or more`);
         out[tier][key as Exclude<(typeof TIER_KEYS)[number], 'gitPush'>] = v;
       }
     }
@@ -185,7 +202,9 @@ function secretKey(name: string, raw: string): string {
   const text = raw.trim();
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (bytes.length !== 32) {
-    throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. the output of: openssl rand -base64 32), got ${bytes.length} bytes`);
+    throw new ConfigError(
+      `${name} must be 32 random bytes in base64 (e.g. the output of: openssl rand -base64 32), got ${bytes.length} bytes`,
+    );
   }
   return bytes.toString('base64');
 }
@@ -201,7 +220,17 @@ const GITHUB_DEFAULTS = {
 /** The fields each kind of provider takes; anything else is named as unknown. */
 const PROVIDER_FIELDS = {
   oidc: ['type', 'id', 'name', 'issuer', 'client_id', 'client_secret'],
-  github: ['type', 'id', 'name', 'client_id', 'client_secret', 'authorization_endpoint', 'token_endpoint', 'api_url', 'timeout_ms'],
+  github: [
+    'type',
+    'id',
+    'name',
+    'client_id',
+    'client_secret',
+    'authorization_endpoint',
+    'token_endpoint',
+    'api_url',
+    'timeout_ms',
+  ],
 } as const;
 
 /**
@@ -216,19 +245,24 @@ function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfi
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} must be a JSON array like [{"id": "google", "name": "Google", "issuer": "https://accounts.google.com", "client_id": "…", "client_secret": "…"}]`);
+    throw new ConfigError(
+      `${name} must be a JSON array like [{"id": "google", "name": "Google", "issuer": "https://accounts.google.com", "client_id": "…", "client_secret": "…"}]`,
+    );
   }
   if (!Array.isArray(value)) throw new ConfigError(`${name} must be a JSON array of providers`);
   const seen = new Set<string>();
   const out = value.map((entry: unknown, i): OidcProviderConfig => {
     const at = `${name}[${i}]`;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new ConfigError(`${at} must be an object with id, name, issuer, client_id and client_secret`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      throw new ConfigError(`${at} must be an object with id, name, issuer, client_id and client_secret`);
     const e = entry as Record<string, unknown>;
     const type = e.type ?? 'oidc';
-    if (type !== 'oidc' && type !== 'github') throw new ConfigError(`${at}.type must be "oidc" or "github", got ${JSON.stringify(type)}`);
+    if (type !== 'oidc' && type !== 'github')
+      throw new ConfigError(`${at}.type must be "oidc" or "github", got ${JSON.stringify(type)}`);
     const fields: readonly string[] = PROVIDER_FIELDS[type];
     for (const key of Object.keys(e)) {
-      if (!fields.includes(key)) throw new ConfigError(`${at}: unknown field "${key}" for type "${type}" (${fields.join(', ')})`);
+      if (!fields.includes(key))
+        throw new ConfigError(`${at}: unknown field "${key}" for type "${type}" (${fields.join(', ')})`);
     }
     const text = (key: string): string => {
       const v = e[key];
@@ -250,14 +284,17 @@ function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfi
       return given;
     };
     const id = text('id');
-    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(id)) throw new ConfigError(`${at}.id must be 1 to 31 lowercase letters, digits or "-", got "${id}"`);
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(id))
+      throw new ConfigError(`${at}.id must be 1 to 31 lowercase letters, digits or "-", got "${id}"`);
     if (seen.has(id)) throw new ConfigError(`${at}.id "${id}" is used by two providers`);
     seen.add(id);
     const base = { id, name: text('name'), clientId: text('client_id'), clientSecret: text('client_secret') };
     if (type === 'oidc') return Object.freeze({ type, ...base, issuer: url('issuer') });
     const timeout = e.timeout_ms ?? 10_000;
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 60_000) {
-      throw new ConfigError(`${at}.timeout_ms must be a whole number of milliseconds from 100 to 60000, got ${JSON.stringify(timeout)}`);
+      throw new ConfigError(
+        `${at}.timeout_ms must be a whole number of milliseconds from 100 to 60000, got ${JSON.stringify(timeout)}`,
+      );
     }
     return Object.freeze({
       type,
@@ -274,7 +311,8 @@ function parseOidcProviders(raw: string | undefined): readonly OidcProviderConfi
 function adminEmail(raw: string | undefined): string | null {
   if (raw === undefined) return null;
   const email = raw.trim();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new ConfigError(`WIKIBOT_ADMIN_EMAIL must be an email address, got "${raw}"`);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
+    throw new ConfigError(`WIKIBOT_ADMIN_EMAIL must be an email address, got "${raw}"`);
   return email;
 }
 
@@ -286,8 +324,15 @@ function smtpUrl(raw: string): string {
   } catch {
     url = null;
   }
-  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '' || (url.pathname !== '' && url.pathname !== '/')) {
-    throw new ConfigError(`WIKIBOT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465, got "${raw.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  if (
+    !url ||
+    (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') ||
+    url.hostname === '' ||
+    (url.pathname !== '' && url.pathname !== '/')
+  ) {
+    throw new ConfigError(
+      `WIKIBOT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465, got "${raw.replace(/\/\/[^@/]*@/, '//…@')}"`,
+    );
   }
   return raw.trim();
 }
@@ -296,7 +341,9 @@ function smtpUrl(raw: string): string {
 function smtpFrom(raw: string): string {
   const text = raw.trim();
   if (!/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(text)) {
-    throw new ConfigError(`WIKIBOT_SMTP_FROM must be an address like wiki@example.org or "Wikibot <wiki@example.org>", got "${raw}"`);
+    throw new ConfigError(
+      `WIKIBOT_SMTP_FROM must be an address like wiki@example.org or "Wikibot <wiki@example.org>", got "${raw}"`,
+    );
   }
   return text;
 }
@@ -313,7 +360,8 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
   };
 
   const host = pick('host', 'WIKIBOT_HOST');
-  if (host && !/^[A-Za-z0-9.:[\]-]+$/.test(host[1])) throw new ConfigError(`${host[0]} is not a host name or address: "${host[1]}"`);
+  if (host && !/^[A-Za-z0-9.:[\]-]+$/.test(host[1]))
+    throw new ConfigError(`${host[0]} is not a host name or address: "${host[1]}"`);
   const port = pick('port', 'WIKIBOT_PORT');
   const data = pick('data', 'WIKIBOT_DATA');
   if (data && data[1].trim() === '') throw new ConfigError(`${data[0]} must not be empty`);
@@ -337,7 +385,10 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
   const key = pick(null, 'WIKIBOT_SECRET_KEY');
   const smtp = pick(null, 'WIKIBOT_SMTP_URL');
   const from = pick(null, 'WIKIBOT_SMTP_FROM');
-  if (smtp && !from) throw new ConfigError('WIKIBOT_SMTP_FROM must be set with WIKIBOT_SMTP_URL (the sender of verification and reset mail)');
+  if (smtp && !from)
+    throw new ConfigError(
+      'WIKIBOT_SMTP_FROM must be set with WIKIBOT_SMTP_URL (the sender of verification and reset mail)',
+    );
 
   return Object.freeze({
     host: host?.[1] ?? '127.0.0.1',
@@ -348,6 +399,7 @@ export function loadConfig(flags: Partial<Record<'host' | 'port' | 'data', strin
     maxPageChars: num('WIKIBOT_MAX_PAGE_CHARS', 1_000_000, 1000, 100_000_000),
     maxBodyBytes: num('WIKIBOT_MAX_BODY_BYTES', 40 * MB, 64 * 1024, 2048 * MB),
     gitProcesses: num('WIKIBOT_GIT_PROCESSES', 64, 2, 10_000),
+    pageCacheMb: num('WIKIBOT_PAGE_CACHE_MB', 32, 0, 4096),
     gitIdleMs: num('WIKIBOT_GIT_IDLE_MS', 30_000, 100, 86_400_000),
     openIndexes: num('WIKIBOT_OPEN_INDEXES', 256, 2, 100_000),
     tiers: parseTiers(pick(null, 'WIKIBOT_TIERS')?.[1]),

@@ -1,12 +1,15 @@
 /** GitRepoStore: repository lifecycle, damaged repositories, and the bounded pool of git processes. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isWikiError } from '../errors.js';
 import type { Repo } from './repo-store.js';
 import { ALICE, cli, cliCommit, isAlive, waitForExit, withStore } from './git-test-support.js';
+
+/** These tests watch git processes and damaged objects: every read must reach `git cat-file`. */
+const READS_THROUGH_GIT = { blobCacheBytes: 0 };
 
 async function seed(repo: Repo, files: Record<string, string>): Promise<string> {
   const edits = Object.entries(files).map(([path, content]) => ({ path, content }));
@@ -44,7 +47,7 @@ void test('create, open, exists and delete', async () => {
     const again = await store.create('alice', 'wiki');
     assert.equal(again.head(), null);
     await assert.rejects(again.readCommit(oid), (e) => isWikiError(e, 'REVISION_NOT_FOUND'));
-  });
+  }, READS_THROUGH_GIT);
 });
 
 void test('names that could leave the root are refused and nothing is created', async () => {
@@ -73,7 +76,7 @@ void test('a damaged repository gives REPOSITORY_CORRUPT while another keeps wor
     const healthy = await store.create('alice', 'healthy');
     const healthyHead = await seed(healthy, { 'Home.md': 'fine\n' });
     const damage: [string, (dir: string) => void][] = [
-      ['objects deleted', (dir) => rmSync(join(dir, 'objects'), { recursive: true, maxRetries: 10 })],
+      ['objects deleted', (dir) => renameSync(join(dir, 'objects'), join(dir, 'objects-gone'))],
       ['HEAD deleted', (dir) => rmSync(join(dir, 'HEAD'))],
       ['garbage in the ref', (dir) => writeFileSync(join(dir, 'refs', 'heads', 'main'), 'not an object id\n')],
     ];
@@ -112,8 +115,8 @@ void test('damage done while processes run fails the read, not the process, and 
     // The next read gets a fresh process and works for what is intact.
     assert.equal((await repo.readFile(head, 'Home.md'))?.content.toString(), 'home\n');
 
-    // All objects gone under a running process (retried: spare files may still be appearing in the folder).
-    rmSync(join(repo.dir, 'objects'), { recursive: true, maxRetries: 10 });
+    // All objects gone under a running process (moved away: spare files may still be appearing in the folder).
+    renameSync(join(repo.dir, 'objects'), join(repo.dir, 'objects-gone'));
     await assert.rejects(
       repo.readFile(head, 'Home.md'),
       (e) => isWikiError(e, 'REPOSITORY_CORRUPT') && e.data.dir === repo.dir,
@@ -138,7 +141,7 @@ void test('damage done while processes run fails the read, not the process, and 
       author: ALICE,
     });
     assert.equal(healthy.head(), next.oid);
-  });
+  }, READS_THROUGH_GIT);
 });
 
 void test('a killed reader fails what it had pending and is replaced on next use', async () => {
@@ -196,7 +199,7 @@ void test('the pool closes the least recently used processes beyond maxProcesses
       await Promise.all([0, 1, 2, 0, 1, 2].map((i) => read(i)));
       assert.ok(store.processes().length <= 2);
     },
-    { maxProcesses: 2 },
+    { maxProcesses: 2, ...READS_THROUGH_GIT },
   );
 });
 
@@ -213,7 +216,7 @@ void test('idle processes are closed after idleMs and the repository still works
       for (const pid of pids) assert.equal(await waitForExit(pid), true);
       assert.equal((await repo.readFile(head, 'Home.md'))?.content.toString(), 'home\n');
     },
-    { idleMs: 100 },
+    { idleMs: 100, ...READS_THROUGH_GIT },
   );
 });
 
@@ -227,7 +230,7 @@ void test('close ends every process and later use fails clearly', async () => {
     for (const pid of pids) assert.equal(isAlive(pid), false);
     await assert.rejects(repo.readFile(head, 'Home.md'), (e) => isWikiError(e, 'INTERNAL'));
     assert.match(readFileSync(join(repo.dir, 'refs', 'heads', 'main'), 'utf8'), /^[0-9a-f]{40}\n$/);
-  });
+  }, READS_THROUGH_GIT);
 });
 
 void test('a program that forgets close() still exits: idle git processes do not hold it', async () => {
@@ -235,7 +238,7 @@ void test('a program that forgets close() still exits: idle git processes do not
     const store = new URL('./git-repo-store.js', import.meta.url).href;
     const script = `
       const { GitRepoStore } = await import(${JSON.stringify(store)});
-      const s = new GitRepoStore({ root: ${JSON.stringify(root)} });
+      const s = new GitRepoStore({ root: ${JSON.stringify(root)}, blobCacheBytes: 0 });
       const repo = await s.create('alice', 'wiki');
       const c = await repo.commit({ parent: null, edits: [{ path: 'a.md', content: 'a' }], message: 'm', author: { name: 'A', email: 'a@x' } });
       const file = await repo.readFile(c.oid, 'a.md');
@@ -250,5 +253,25 @@ void test('a program that forgets close() still exits: idle git processes do not
     assert.equal(result.stdout.trim(), 'a 1');
     assert.ok(Date.now() - started < 5000, 'exited without waiting for the idle timeout');
     return Promise.resolve();
+  });
+});
+
+void test('pages just written or read are served from memory; large files and other repositories go to git', async () => {
+  await withStore(async (store) => {
+    const repo = await store.create('alice', 'wiki');
+    const big = 'x'.repeat(300 * 1024);
+    const head = await seed(repo, { 'Home.md': 'home\n', 'Home/big.bin': big });
+    assert.equal((await repo.readFile(head, 'Home.md'))?.content.toString(), 'home\n');
+    assert.deepEqual(store.processes(), [], 'the page it just wrote needs no git process');
+    assert.equal((await repo.readFile(head, 'Home/big.bin'))?.content.length, big.length);
+    assert.equal(store.processes().length, 1, 'a large file is read through git');
+
+    // The same content in a repository deleted and made again at that path is that repository's own.
+    await store.delete('alice', 'wiki');
+    const again = await store.create('alice', 'wiki');
+    const other = cliCommit(again.dir, { 'Home.md': 'home\n' }, 'seed', []);
+    const blob = cli(again.dir, ['rev-parse', `${other}:Home.md`]);
+    rmSync(join(again.dir, 'objects', blob.slice(0, 2), blob.slice(2)));
+    await assert.rejects(again.readBlob(blob), (e) => isWikiError(e, 'REPOSITORY_CORRUPT'));
   });
 });

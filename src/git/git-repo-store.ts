@@ -19,6 +19,8 @@ export interface GitRepoStoreOptions {
   maxProcesses?: number;
   /** A process unused this long is closed. */
   idleMs?: number;
+  /** Memory for recently written and read page contents, shared by all repositories (default 32 MiB; 0: none). */
+  blobCacheBytes?: number;
 }
 
 /** Settings every new repository gets. */
@@ -41,12 +43,19 @@ export class GitRepoStore implements RepoStore {
     const idleMs = options.idleMs ?? 30_000;
     if (!Number.isInteger(max) || max < 1) throw new WikiError('INVALID_INPUT', 'maxProcesses must be at least 1');
     if (!(idleMs > 0)) throw new WikiError('INVALID_INPUT', 'idleMs must be positive');
+    const blobCacheBytes = options.blobCacheBytes ?? 32 * 1024 * 1024;
+    if (!Number.isInteger(blobCacheBytes) || blobCacheBytes < 0)
+      throw new WikiError('INVALID_INPUT', 'blobCacheBytes must be a whole number');
     this.ctx = {
       pool: new ProcessPool(max, idleMs),
       // Bounded by entries held, not trees: one 500-file folder weighs as much as 500 small ones.
       trees: new LRUCache<string, TreeEntry[]>({ maxSize: 200_000, sizeCalculation: (v) => Math.max(1, v.length) }),
       commits: new LRUCache<string, CommitInfo>({ max: 20_000 }),
       sizes: new LRUCache<string, number>({ max: 200_000 }),
+      blobs:
+        blobCacheBytes > 0
+          ? new LRUCache<string, Buffer>({ maxSize: blobCacheBytes, sizeCalculation: (b) => Math.max(1, b.length) })
+          : null,
       // Blame at a commit never changes; bounded by lines held.
       blames: new LRUCache<string, BlameLine[]>({ maxSize: 500_000, sizeCalculation: (v) => Math.max(1, v.length) }),
     };

@@ -49,6 +49,8 @@ export interface RepoContext {
   trees: LRUCache<string, TreeEntry[]>;
   commits: LRUCache<string, CommitInfo>;
   sizes: LRUCache<string, number>;
+  /** Page-sized blob contents: the pages being written are read again by the next write and view. */
+  blobs: LRUCache<string, Buffer> | null;
   blames: LRUCache<string, BlameLine[]>;
 }
 
@@ -59,6 +61,8 @@ export interface RepoProcessInfo {
 }
 
 const MAIN = 'refs/heads/main';
+/** Blobs larger than this are not cached (pages are a few KB; attachments can be megabytes). */
+const MAX_CACHED_BLOB = 256 * 1024;
 const REV_RE = /^[0-9a-f]{4,40}$/;
 
 const indexes = new WeakMap<TreeEntry[], Map<string, TreeEntry>>();
@@ -167,10 +171,13 @@ export class GitRepo implements Repo {
 
   async readBlob(oid: string): Promise<Buffer> {
     if (typeof oid !== 'string' || !isOid(oid)) throw this.noRevision(oid);
+    const cached = this.ctx.blobs?.get(this.key(oid));
+    if (cached !== undefined) return cached;
     const object = await this.cat().contents(oid);
     // Blob ids come from trees, commits or the index, never from callers: a missing one means damage.
     if (object === null || object.type !== 'blob')
       throw corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid });
+    this.remember(oid, object.content);
     return object.content;
   }
 
@@ -179,12 +186,20 @@ export class GitRepo implements Repo {
     // Resolving the path through cached trees leaves one cat-file round trip for a warm read, and none for a miss.
     const entry = await this.findEntry((await this.readCommit(commit)).tree, segments);
     if (entry === null || isTreeMode(entry.mode) || entry.mode === GITLINK_MODE) return null;
+    const cached = this.ctx.blobs?.get(this.key(entry.oid));
+    if (cached !== undefined) return { oid: entry.oid, content: cached };
     const object = await this.cat().contents(entry.oid);
     // git also answers "missing" for an object it cannot inflate.
     if (object === null || object.type !== 'blob') {
       throw corrupt(this.dir, `object ${entry.oid} (${path}) is missing or damaged`, { oid: entry.oid, path });
     }
+    this.remember(entry.oid, object.content);
     return { oid: entry.oid, content: object.content };
+  }
+
+  /** Keeps a page-sized blob's content (attachments are read rarely and may be large). */
+  private remember(oid: string, content: Buffer): void {
+    if (content.length <= MAX_CACHED_BLOB) this.ctx.blobs?.set(this.key(oid), content);
   }
 
   /** The tree entry at `segments` below `tree`, or null. */
@@ -245,7 +260,11 @@ export class GitRepo implements Repo {
     const { tree, changes } = await applyTreeEdits(
       {
         loadTree: (oid) => this.loadTree(oid),
-        writeBlob: (content) => writeLooseObject(this.dir, 'blob', content, this.takeSpare),
+        writeBlob: (content) => {
+          const oid = writeLooseObject(this.dir, 'blob', content, this.takeSpare);
+          this.remember(oid, content);
+          return oid;
+        },
         writeTree: (entries) => {
           // Cached right away: the next write re-reads exactly these trees.
           const sorted = [...entries].sort(compareTreeEntries);

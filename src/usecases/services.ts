@@ -47,10 +47,12 @@ export async function openServices(config: Config, log: Logger = silentLogger): 
   const repos = new GitRepoStore({
     root: join(config.dataDir, 'repos'),
     maxProcesses: config.gitProcesses,
+    blobCacheBytes: config.pageCacheMb * 1024 * 1024,
     idleMs: config.gitIdleMs,
   });
   const indexes = new SqliteIndexStore({ root: join(config.dataDir, 'index'), maxOpen: config.openIndexes });
-  const mailer = config.smtpUrl !== null && config.smtpFrom !== null ? new SmtpMailer(config.smtpUrl, config.smtpFrom) : null;
+  const mailer =
+    config.smtpUrl !== null && config.smtpFrom !== null ? new SmtpMailer(config.smtpUrl, config.smtpFrom) : null;
   return { config, meta, repos, indexes, jobs, runtimes: new WikiRuntimes(), mailer, log };
 }
 
