@@ -272,3 +272,38 @@ void describe('bad input', () => {
     }
   });
 });
+
+void describe('search modes and deleting with sub-pages', () => {
+  void test('search_notes matches exact case or a regular expression; delete_note takes the pages below along', async () => {
+    const t = await makeTenant(h, 'modes');
+    const c = await connect(t);
+    try {
+      const ok = async (name: string, args: Record<string, unknown>) => {
+        const r = await c.call(name, args);
+        assert.equal(r.isError, false, `${name}: ${r.text}`);
+        return r;
+      };
+      await ok('write_note', { path: 'Actors/IRGC', content: '# IRGC\n\n## Sources\n\nThe IRGC acts.\n' });
+      await ok('write_note', { path: 'Actors/IRGC/Navy', content: '# Navy\n\nthe irgc navy, lower case.\n' });
+      await ok('write_note', { path: 'Actors/IRGC/Navy/Boats', content: '# Boats\n\nSmall boats.\n' });
+      const paths = (r: { structured?: Record<string, unknown> | undefined }) => (r.structured?.results as Array<{ path: string }>).map((x) => x.path).sort();
+      assert.deepEqual(paths(await ok('search_notes', { query: 'IRGC acts', case_sensitive: true })), ['Actors/IRGC']);
+      assert.deepEqual(paths(await ok('search_notes', { query: 'irgc navy', case_sensitive: true })), ['Actors/IRGC/Navy']);
+      assert.deepEqual(paths(await ok('search_notes', { query: '^## Sources$', regex: true, prefix: 'Actors/' })), ['Actors/IRGC']);
+      const bad = await c.call('search_notes', { query: '(unclosed', regex: true });
+      assert.equal(bad.isError, true);
+      assert.match(bad.text, /regular expression/i);
+      const wrongType = await c.call('delete_note', { path: 'Actors/IRGC', with_subpages: 'yes' });
+      assert.equal(wrongType.isError, true);
+      assert.match(wrongType.text, /with_subpages.*must be true or false/);
+      const before = t.head();
+      const deleted = await ok('delete_note', { path: 'Actors/IRGC', with_subpages: true });
+      assert.match(deleted.text, /Deleted "Actors\/IRGC" and the pages below it: Actors\/IRGC\/Navy, Actors\/IRGC\/Navy\/Boats\./);
+      assert.deepEqual(deleted.structured?.deletedSubpages, ['Actors/IRGC/Navy', 'Actors/IRGC/Navy/Boats']);
+      assert.equal(git(t.repoDir, 'rev-list', '--count', `${before}..HEAD`), '1', 'one commit');
+      assert.match((await ok('list_notes', { prefix: 'Actors/' })).text, /^0 pages/);
+    } finally {
+      await c.close();
+    }
+  });
+});

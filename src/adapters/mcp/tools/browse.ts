@@ -72,8 +72,16 @@ const searchNotes = defineTool({
       .describe('The words to look for, e.g. "oil sanctions" or "\\"central bank\\"".'),
     ...filterParams,
     limit: limitParam(100, 20, 'results'),
+    case_sensitive: z
+      .boolean({ invalid_type_error: 'must be true or false' })
+      .optional()
+      .describe('true: match the query as exact text with its case, on every page (e.g. "IRGC" but not "irgc"). Default false: word search in any case.'),
+    regex: z
+      .boolean({ invalid_type_error: 'must be true or false' })
+      .optional()
+      .describe('true: the query is a JavaScript regular expression over each page\'s text, ^ and $ marking line starts and ends, e.g. "^## (Sources|References)$". Stopped with an error after 1 s.'),
   },
-  returns: 'Plain text: one block per hit — path, title, category, and a snippet around the match.',
+  returns: 'Plain text: one block per hit — path, title, category, and a snippet around the match (the matching lines with case_sensitive or regex).',
   next: 'read_note the relevant hits; if nothing fits, create the page with write_note.',
   annotations: READ,
   async run(ctx, a) {
@@ -84,6 +92,8 @@ const searchNotes = defineTool({
       ...opt('category', a.category),
       ...opt('tag', a.tag),
       ...opt('limit', a.limit),
+      ...opt('caseSensitive', a.case_sensitive),
+      ...opt('regex', a.regex),
     });
     const text = hits.length
       ? [`${hits.length} result${hits.length === 1 ? '' : 's'} for "${a.query}":`, ...hits.map((h) => `- ${h.path} — ${h.title}${h.category ? ` (${h.category})` : ''}\n  ${plainSnippet(h.snippet)}`)].join('\n')

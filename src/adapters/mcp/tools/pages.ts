@@ -218,17 +218,22 @@ const deleteNote = defineTool({
     'Deletes a page and its attachments in one commit (history keeps them). Confirm with the user first. When the content still has value, prefer setting `archived: true` in its front matter with edit_note.',
   params: {
     path: pathParam('The page to delete, e.g. "Drafts/Old_Notes".'),
+    with_subpages: z
+      .boolean({ invalid_type_error: 'must be true or false' })
+      .optional()
+      .describe('true: also delete every page below it (e.g. "Drafts/Old_Notes/Part_1") with their attachments, in the same commit. Default false.'),
     commit_message: commitMessageParam,
   },
-  returns: 'Plain text: the deleted page, the attachments deleted with it, and the commit.',
+  returns: 'Plain text: the deleted page, the attachments and sub-pages deleted with it, and the commit.',
   next: 'Call find_broken_links: links that pointed to the page are now broken; fix or remove them with edit_note.',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async run(ctx, a) {
-    const r = await uc.deletePage(ctx.services, ctx.actor, { ...(await ctx.wiki()), path: a.path, ...opt('commitMessage', a.commit_message) });
+    const r = await uc.deletePage(ctx.services, ctx.actor, { ...(await ctx.wiki()), path: a.path, ...opt('withSubpages', a.with_subpages), ...opt('commitMessage', a.commit_message) });
     const files = r.deletedAttachments.length ? ` with its attachments ${r.deletedAttachments.join(', ')}` : '';
+    const below = r.deletedSubpages.length ? ` and the pages below it: ${r.deletedSubpages.join(', ')}` : '';
     return {
-      text: `Deleted "${r.path}"${files}.${r.commit ? `\ncommit: ${commitLine(r.commit)}` : ''}`,
-      structured: { path: r.path, deletedAttachments: r.deletedAttachments, revision: r.commit?.oid ?? null },
+      text: `Deleted "${r.path}"${files}${below}.${r.commit ? `\ncommit: ${commitLine(r.commit)}` : ''}`,
+      structured: { path: r.path, deletedAttachments: r.deletedAttachments, deletedSubpages: r.deletedSubpages, revision: r.commit?.oid ?? null },
     };
   },
 });
