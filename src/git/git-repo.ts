@@ -171,14 +171,8 @@ export class GitRepo implements Repo {
 
   async readBlob(oid: string): Promise<Buffer> {
     if (typeof oid !== 'string' || !isOid(oid)) throw this.noRevision(oid);
-    const cached = this.ctx.blobs?.get(this.key(oid));
-    if (cached !== undefined) return cached;
-    const object = await this.cat().contents(oid);
     // Blob ids come from trees, commits or the index, never from callers: a missing one means damage.
-    if (object === null || object.type !== 'blob')
-      throw corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid });
-    this.remember(oid, object.content);
-    return object.content;
+    return this.blobContent(oid, () => corrupt(this.dir, `blob ${oid} is missing or damaged`, { oid }));
   }
 
   async readFile(commit: string, path: string): Promise<{ oid: string; content: Buffer } | null> {
@@ -186,15 +180,21 @@ export class GitRepo implements Repo {
     // Resolving the path through cached trees leaves one cat-file round trip for a warm read, and none for a miss.
     const entry = await this.findEntry((await this.readCommit(commit)).tree, segments);
     if (entry === null || isTreeMode(entry.mode) || entry.mode === GITLINK_MODE) return null;
-    const cached = this.ctx.blobs?.get(this.key(entry.oid));
-    if (cached !== undefined) return { oid: entry.oid, content: cached };
-    const object = await this.cat().contents(entry.oid);
     // git also answers "missing" for an object it cannot inflate.
-    if (object === null || object.type !== 'blob') {
-      throw corrupt(this.dir, `object ${entry.oid} (${path}) is missing or damaged`, { oid: entry.oid, path });
-    }
-    this.remember(entry.oid, object.content);
-    return { oid: entry.oid, content: object.content };
+    const content = await this.blobContent(entry.oid, () =>
+      corrupt(this.dir, `object ${entry.oid} (${path}) is missing or damaged`, { oid: entry.oid, path }),
+    );
+    return { oid: entry.oid, content };
+  }
+
+  /** A blob's content from memory, else from git (then kept if page-sized); `damaged` is thrown when git has none. */
+  private async blobContent(oid: string, damaged: () => WikiError): Promise<Buffer> {
+    const cached = this.ctx.blobs?.get(this.key(oid));
+    if (cached !== undefined) return cached;
+    const object = await this.cat().contents(oid);
+    if (object === null || object.type !== 'blob') throw damaged();
+    this.remember(oid, object.content);
+    return object.content;
   }
 
   /** Keeps a page-sized blob's content (attachments are read rarely and may be large). */
