@@ -2,7 +2,7 @@
  * The metadata store's queries, written once with Kysely's query builder so SQLite and PostgreSQL share them. A
  * concrete store supplies the Kysely instance and says how its driver reports constraint violations.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { WikiError } from '../errors.js';
 import type { OAuthKey, OAuthRecord } from './meta-store.js';
 import type { OAuthRecordsTable } from './schema.js';
@@ -72,6 +72,9 @@ function toWiki(row: WikiRow): Wiki {
     visibility: row.visibility,
     categories: parseCategories(row.categories),
     createdAt: row.created_at,
+    homePage: row.home_page,
+    commitMessages: row.commit_messages,
+    wikiLinkOrder: row.wikilink_order,
   };
 }
 
@@ -509,8 +512,11 @@ export abstract class KyselyMetaStore implements MetaStore {
   }
 
   async updateWiki(id: number, patch: WikiPatch): Promise<Wiki | null> {
-    const set: { name?: string; purpose?: string; visibility?: WikiPatch['visibility']; categories?: string } = {};
+    const set: Updateable<WikisTable> = {};
     if (patch.name !== undefined) set.name = patch.name;
+    if (patch.homePage !== undefined) set.home_page = patch.homePage;
+    if (patch.commitMessages !== undefined) set.commit_messages = patch.commitMessages;
+    if (patch.wikiLinkOrder !== undefined) set.wikilink_order = patch.wikiLinkOrder;
     if (patch.purpose !== undefined) set.purpose = patch.purpose;
     if (patch.visibility !== undefined) set.visibility = patch.visibility;
     if (patch.categories !== undefined) set.categories = JSON.stringify(patch.categories);

@@ -191,6 +191,9 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
               visibility: 'private',
               categories: ['actor', 'event', 'trend'],
               createdAt: '',
+              homePage: 'Home',
+              commitMessages: 'optional',
+              wikiLinkOrder: 'page-text',
             },
           );
           assert.ok(created.createdAt.endsWith('Z'));
@@ -643,6 +646,23 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           assert.deepEqual(await store.updateWiki(a.id, { purpose: 'new purpose' }), { ...a, name: 'Renamed', visibility: 'public', categories: ['x', 'y'], purpose: 'new purpose' });
           assert.deepEqual(await store.getWikiById(b.id), b);
           assert.equal(await store.updateWiki(9999, { name: 'x' }), null);
+        }));
+
+      void it('new wikis show Home, take optional commit messages and [[Page|Text]] links; each setting changes alone', () =>
+        withStore(async (store) => {
+          const alice = await user(store, 'alice');
+          const a = await wiki(store, alice.id, 'one');
+          const b = await wiki(store, alice.id, 'two');
+          assert.equal(a.homePage, 'Home');
+          assert.equal(a.commitMessages, 'optional');
+          assert.equal(a.wikiLinkOrder, 'page-text');
+          assert.deepEqual(await store.updateWiki(a.id, { homePage: 'Start/Here' }), { ...a, homePage: 'Start/Here' });
+          assert.deepEqual(await store.updateWiki(a.id, { commitMessages: 'required' }), { ...a, homePage: 'Start/Here', commitMessages: 'required' });
+          const all = await store.updateWiki(a.id, { commitMessages: 'disabled', wikiLinkOrder: 'text-page', name: 'N' });
+          assert.deepEqual(all, { ...a, name: 'N', homePage: 'Start/Here', commitMessages: 'disabled', wikiLinkOrder: 'text-page' });
+          assert.deepEqual(await store.getWiki('alice', 'one'), all);
+          assert.deepEqual((await store.listWikisForUser(alice.id)).map((m) => m.wiki), [all, b]);
+          assert.deepEqual(await store.getWikiById(b.id), b);
         }));
     });
 

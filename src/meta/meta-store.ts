@@ -7,6 +7,10 @@ export type Tier = 'free' | 'premium' | 'lapsed';
 export type Role = 'viewer' | 'editor';
 export type Visibility = 'public' | 'private';
 export type TokenScope = 'read' | 'write';
+/** Whether saves need a commit message: `optional` (a default is made up), `required`, or `disabled` (always the default). */
+export type CommitMessagePolicy = 'optional' | 'required' | 'disabled';
+/** Which side of a WikiLink's pipe names the page: `[[Page|Text]]` (`page-text`) or Otterwiki's `[[Text|Page]]` (`text-page`). */
+export type WikiLinkOrder = 'page-text' | 'text-page';
 
 export interface User {
   id: number;
@@ -35,6 +39,10 @@ export interface Wiki {
   visibility: Visibility;
   categories: string[];
   createdAt: string;
+  /** The page the wiki's root address shows (a page path; it need not exist). */
+  homePage: string;
+  commitMessages: CommitMessagePolicy;
+  wikiLinkOrder: WikiLinkOrder;
 }
 
 export interface Grant {
@@ -193,6 +201,9 @@ export interface WikiPatch {
   purpose?: string;
   visibility?: Visibility;
   categories?: string[];
+  homePage?: string;
+  commitMessages?: CommitMessagePolicy;
+  wikiLinkOrder?: WikiLinkOrder;
 }
 
 export interface MetaStore {

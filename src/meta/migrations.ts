@@ -251,6 +251,34 @@ export const metaMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('email_tokens_user').on('email_tokens').columns(['user_id', 'purpose']).execute();
     },
   },
+  // Per-wiki settings Otterwiki has: the page the root shows, whether commit messages are required, and the order of a
+  // WikiLink's parts. Defaults keep every existing wiki as it was.
+  '0010_wiki_settings': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('wikis')
+        .addColumn('home_page', 'text', (c) => c.notNull().defaultTo('Home'))
+        .execute();
+      await db.schema
+        .alterTable('wikis')
+        .addColumn('commit_messages', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('optional')
+            .check(sql`commit_messages in ('optional', 'required', 'disabled')`),
+        )
+        .execute();
+      await db.schema
+        .alterTable('wikis')
+        .addColumn('wikilink_order', 'text', (c) =>
+          c
+            .notNull()
+            .defaultTo('page-text')
+            .check(sql`wikilink_order in ('page-text', 'text-page')`),
+        )
+        .execute();
+    },
+  },
 };
 
 /** Hands the migrations above to Kysely's `Migrator`. */

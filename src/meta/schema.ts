@@ -3,7 +3,7 @@
  * integers 0/1 and timestamps ISO 8601 text (UTC, `…Z`), so rows read the same from SQLite and PostgreSQL.
  */
 import type { Generated } from 'kysely';
-import type { Role, Tier, TokenScope, Visibility } from './meta-store.js';
+import type { CommitMessagePolicy, Role, Tier, TokenScope, Visibility, WikiLinkOrder } from './meta-store.js';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -31,6 +31,9 @@ export interface WikisTable {
   /** JSON array of strings. */
   categories: string;
   created_at: string;
+  home_page: Generated<string>;
+  commit_messages: Generated<CommitMessagePolicy>;
+  wikilink_order: Generated<WikiLinkOrder>;
 }
 
 export interface GrantsTable {

@@ -101,6 +101,7 @@ void describe('SqliteMetaStore', () => {
           '0006_email_tokens',
           '0007_identities',
           '0009_email_change',
+          '0010_wiki_settings',
         ]);
       } finally {
         raw.close();
@@ -129,6 +130,37 @@ void describe('SqliteMetaStore', () => {
         assert.deepEqual(await store.listEmailTokens(1, 'change'), [change]);
       } finally {
         await store.close();
+      }
+    }));
+
+  void it('0010_wiki_settings gives the wikis of an older database the defaults and refuses unknown values', () =>
+    withDir(async (dir) => {
+      const file = path.join(dir, 'meta.db');
+      const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+      const { error } = await new Migrator({ db: old, provider: metaMigrationProvider }).migrateTo('0009_email_change');
+      assert.equal(error, undefined);
+      await old.destroy();
+      const now = new Date().toISOString();
+      const seed = new Database(file);
+      seed.prepare("insert into users (username, email, created_at) values ('alice', 'a@example.org', ?)").run(now);
+      seed.prepare("insert into wikis (owner_id, slug, name, purpose, categories, created_at) values (1, 'old', 'Old', 'p', '[]', ?)").run(now);
+      seed.close();
+      const store = await SqliteMetaStore.open(file);
+      try {
+        const wiki = await store.getWiki('alice', 'old');
+        assert.equal(wiki?.homePage, 'Home');
+        assert.equal(wiki.commitMessages, 'optional');
+        assert.equal(wiki.wikiLinkOrder, 'page-text');
+      } finally {
+        await store.close();
+      }
+      const raw = new Database(file);
+      try {
+        assert.throws(() => raw.prepare("update wikis set commit_messages = 'sometimes'").run(), /CHECK constraint/);
+        assert.throws(() => raw.prepare("update wikis set wikilink_order = 'any'").run(), /CHECK constraint/);
+        assert.equal(raw.prepare('select commit_messages from wikis').pluck().get(), 'optional');
+      } finally {
+        raw.close();
       }
     }));
 
