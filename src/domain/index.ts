@@ -16,7 +16,7 @@ export {
 export { joinFrontmatter, splitFrontmatter } from './frontmatter.js';
 export type { SplitFrontmatter } from './frontmatter.js';
 export { extractLinks, parseWikiLink, rewriteLinks } from './wikilinks.js';
-export type { ExtractedLink, ParsedWikiLink, WikiBase } from './wikilinks.js';
+export type { ExtractedLink, ParsedWikiLink, WikiBase, WikiLinkOrder } from './wikilinks.js';
 export { editSection, findSection, listSections, readSection } from './sections.js';
 export type { Section, SectionEditMode } from './sections.js';
 export { RenderCache, renderMarkdown, sanitizePageHtml, slugify } from './markdown.js';

@@ -14,13 +14,15 @@ import footnotePlugin from 'markdown-it-footnote';
 import taskLists from 'markdown-it-task-lists';
 import sanitizeHtml from 'sanitize-html';
 import { pageKey } from './page-path.js';
-import { parseWikiLink } from './wikilinks.js';
+import { parseWikiLink, type WikiLinkOrder } from './wikilinks.js';
 
 export interface RenderContext {
   owner: string;
   wiki: string;
   /** Stored path of the page with this key (`pageKey`), or null when it does not exist. */
   resolvePage: (key: string) => string | null;
+  /** Which side of a WikiLink's pipe is the page (the wiki's setting); `page-text` when omitted. */
+  linkOrder?: WikiLinkOrder | undefined;
 }
 
 export interface TocEntry {
@@ -78,7 +80,7 @@ function wikilinkRule(state: StateInline, silent: boolean): boolean {
   if (close === -1 || close + 2 > state.posMax) return false;
   const inner = src.slice(pos + 2, close);
   if (inner === '' || /[[\]\n]/.test(inner)) return false;
-  const link = parseWikiLink(inner);
+  const link = parseWikiLink(inner, (state.env as RenderEnv).context.linkOrder);
   if (!link.valid) return false;
   if (!silent) {
     const { context } = state.env as RenderEnv;

@@ -180,3 +180,40 @@ void describe('rewriteLinks', () => {
     });
   });
 });
+
+void describe('WikiLink order [[Text|Page]] (a wiki setting)', () => {
+  const textFirst = { ...base, linkOrder: 'text-page' as const };
+
+  void it('parses the page after the pipe, the text before it; a link without a pipe is the same in both orders', () => {
+    assert.deepEqual(parseWikiLink('the regime|Actors/Iran Regime#History', 'text-page'), {
+      target: 'Actors/Iran_Regime',
+      anchor: 'History',
+      text: 'the regime',
+      written: 'Actors/Iran Regime#History',
+      valid: true,
+    });
+    assert.deepEqual(parseWikiLink('Actors/Iran', 'text-page'), parseWikiLink('Actors/Iran'));
+    // Inside a table the escaping backslash ends the text, not the page.
+    assert.equal(parseWikiLink('oil\\|Trends/Oil', 'text-page').target, 'Trends/Oil');
+    assert.equal(parseWikiLink('oil\\|Trends/Oil', 'text-page').text, 'oil');
+    assert.equal(parseWikiLink('text|', 'text-page').valid, false);
+  });
+
+  void it('extracts the page side of each link, and the default order reads the same text the other way', () => {
+    const text = 'See [[the regime|Actors/Iran]], [[Events/Summit]] and `[[code|Not/This]]`.';
+    assert.deepEqual(
+      extractLinks(text, textFirst).map((l) => l.target),
+      ['Actors/Iran', 'Events/Summit'],
+    );
+    assert.deepEqual(
+      extractLinks(text, base).map((l) => l.target),
+      ['the_regime', 'Events/Summit'],
+    );
+  });
+
+  void it('rewrites the page side on rename and leaves the shown text alone, even when it names the old page', () => {
+    const text = '[[Old|Old]] [[see Old|Old#h]] [[Old]] [[Old|Other]]';
+    assert.deepEqual(rewriteLinks(text, 'Old', 'New', textFirst), { text: '[[Old|New]] [[see Old|New#h]] [[New]] [[Old|Other]]', count: 3 });
+    assert.deepEqual(rewriteLinks(text, 'Old', 'New', base), { text: '[[New|Old]] [[see Old|Old#h]] [[New]] [[New|Other]]', count: 3 });
+  });
+});

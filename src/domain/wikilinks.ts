@@ -1,14 +1,20 @@
 /**
- * Links between pages: WikiLinks (`[[Page]]`, `[[Page|shown text]]`, `[[Page#Heading]]`) and markdown links to
+ * Links between pages: WikiLinks (`[[Page]]`, `[[Page|shown text]]` or, in wikis set that way, Otterwiki's
+ * `[[shown text|Page]]`, `[[Page#Heading]]`) and markdown links to
  * `/<owner>/<wiki>/<Page/Path>`. Extraction feeds the link graph (backlinks, orphans, broken links); rewriting keeps
  * those links working when a page is renamed. Code blocks and code spans are never read or changed.
  */
 import { maskCode } from './markdown-scan.js';
 import { pageKey, parsePagePath, tryParsePagePath } from './page-path.js';
 
+/** Which side of a WikiLink's pipe names the page: `[[Page|Text]]` (`page-text`, the default) or `[[Text|Page]]`. */
+export type WikiLinkOrder = 'page-text' | 'text-page';
+
 export interface WikiBase {
   owner: string;
   wiki: string;
+  /** How this wiki writes WikiLinks with shown text; `page-text` when omitted. */
+  linkOrder?: WikiLinkOrder | undefined;
 }
 
 export interface ExtractedLink {
@@ -41,12 +47,15 @@ const REFERENCE_DEST = /^ {0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)/dgm;
 // A file extension: a dot, a letter, then up to seven letters or digits (`.png`, `.pdf`, `.mp4`, not `.0`).
 const FILE_EXTENSION = /\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 
-/** Splits the inside of `[[…]]` into target, anchor and shown text. */
-export function parseWikiLink(inner: string): ParsedWikiLink {
+/** Splits the inside of `[[…]]` into target, anchor and shown text; `order` says which side of the pipe is the page. */
+export function parseWikiLink(inner: string, order: WikiLinkOrder = 'page-text'): ParsedWikiLink {
   const pipe = inner.indexOf('|');
-  // Inside a table a pipe must be escaped (`[[Page\\|text]]`); the backslash belongs to the table, not the target.
-  const written = (pipe === -1 ? inner : inner.slice(0, pipe)).replace(/\\$/, '');
-  const text = pipe === -1 ? null : inner.slice(pipe + 1).trim();
+  const before = pipe === -1 ? inner : inner.slice(0, pipe);
+  const after = pipe === -1 ? null : inner.slice(pipe + 1);
+  const pageFirst = after === null || order === 'page-text';
+  // Inside a table a pipe must be escaped (`[[Page\\|text]]`); the backslash belongs to the table, not the link.
+  const written = pageFirst ? before.replace(/\\$/, '') : after;
+  const text = after === null ? null : pageFirst ? after.trim() : before.replace(/\\$/, '').trim();
   const hash = written.indexOf('#');
   const pagePart = (hash === -1 ? written : written.slice(0, hash)).trim().replace(/^\//, '');
   const anchorPart = hash === -1 ? '' : written.slice(hash + 1).trim();
@@ -148,7 +157,7 @@ export function extractLinks(markdownBody: string, base: WikiBase): ExtractedLin
       const span = m.indices?.[0];
       if (!span) continue;
       const original = markdownBody.slice(span[0] + 2, span[1] - 2);
-      const link = parseWikiLink(original);
+      const link = parseWikiLink(original, base.linkOrder);
       if (link.target !== null) add(link.target, link.anchor, 'wikilink');
     }
   }
@@ -194,10 +203,12 @@ export function rewriteLinks(
   const masked = maskCode(markdownText);
   const edits: Edit[] = [];
 
+  // The page is the part before the pipe, or after it in `text-page` wikis (when there is a pipe).
+  const pageGroup = base.linkOrder === 'text-page' ? 2 : 1;
   WIKILINK.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = WIKILINK.exec(masked)) !== null) {
-    const span = m.indices?.[1];
+    const span = m.indices?.[pageGroup] ?? m.indices?.[1];
     if (!span) continue;
     const written = markdownText.slice(span[0], span[1]);
     const hash = written.indexOf('#');
