@@ -19,6 +19,8 @@ export interface AttachmentInfo {
   path: string;
   size: number;
   mimeType: string;
+  /** The content's blob id: it changes exactly when the content does (thumbnail URLs carry it to be cached for good). */
+  oid: string;
 }
 
 /** Files directly in the page's folder that are not pages. */
@@ -30,7 +32,7 @@ export async function attachmentsOf(w: OpenWiki, commit: string, pagePath: strin
 
 function toInfo(f: FileEntry, folder: string): AttachmentInfo {
   const name = f.path.slice(folder.length);
-  return { name, path: f.path, size: f.size, mimeType: mimeTypeOf(name) };
+  return { name, path: f.path, size: f.size, mimeType: mimeTypeOf(name), oid: f.oid };
 }
 
 export interface AttachmentRef extends WikiRef {
@@ -107,12 +109,18 @@ export async function attachmentHistory(services: Services, actor: Actor, input:
 }
 
 export interface UploadInput extends AttachmentRef {
+  /** The name to store the file under (any name: the uploader may rename the file it picked). */
   filename: string;
   content: Buffer;
   commitMessage?: string | undefined;
+  /** Whether a file of the same name is replaced (the default, as before) or the upload refused with PAGE_EXISTS. */
+  replace?: boolean | undefined;
 }
 
-/** Adds or replaces an attachment; refuses files over the tier's per-file or per-wiki limits. */
+/**
+ * Adds or replaces an attachment; refuses files over the tier's per-file or per-wiki limits, and with `replace: false`
+ * a name the page already has.
+ */
 export async function uploadAttachment(services: Services, actor: Actor, input: UploadInput) {
   const name = parseAttachmentName(input.filename);
   const w = await openWiki(services, actor, input, 'upload');
@@ -128,6 +136,12 @@ export async function uploadAttachment(services: Services, actor: Actor, input: 
     const page = requirePage(w, input.path);
     const path = `${attachmentFolder(page.path)}${name}`;
     const all = head ? await w.repo.listFiles(head) : [];
+    if (input.replace === false && all.some((f) => f.path === path)) {
+      throw new WikiError('PAGE_EXISTS', `Page "${page.path}" already has an attachment "${name}": choose to replace it, or give the file another name.`, {
+        path: page.path,
+        filename: name,
+      });
+    }
     const used = all.filter((f) => pagePathFromFile(f.path) === null && f.path !== path).reduce((n, f) => n + f.size, 0);
     if (used + input.content.length > limits.attachmentBytesPerWiki) {
       throw new WikiError(
@@ -156,28 +170,56 @@ export interface DownloadInput extends AttachmentRef {
   revision?: string | undefined;
 }
 
-/**
- * One attachment's bytes, now or at `revision`. At a revision the page's folder is the one it had then: a page renamed
- * since kept its files under its old name in older commits.
- */
-export async function downloadAttachment(services: Services, actor: Actor, input: DownloadInput) {
+/** Where one attachment is, now or at a revision, after the read check: shared by downloads and thumbnails. */
+interface AttachmentLocation {
+  w: OpenWiki;
+  name: string;
+  /** File path in the repository at `commit`. */
+  path: string;
+  commit: string | null;
+  notFound: () => WikiError;
+}
+
+async function locateAttachment(services: Services, actor: Actor, input: DownloadInput): Promise<AttachmentLocation> {
   const name = parseAttachmentName(input.filename);
   const w = await openWiki(services, actor, input, 'read');
   const page = requirePage(w, input.path);
   const commit = input.revision !== undefined ? resolveRevision(w, input.revision) : w.repo.head();
   const folderPage = commit && input.revision !== undefined ? await pagePathAt(w, page, commit) : page.path;
   const path = `${attachmentFolder(folderPage)}${name}`;
-  const file = commit ? await w.repo.readFile(commit, path) : null;
-  if (!file) {
+  const notFound = () => {
     const at = input.revision !== undefined && commit ? ` at revision ${input.revision.trim()}` : '';
     const then = folderPage !== page.path ? ` (the page was "${folderPage}" then)` : '';
-    throw new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}"${at}${then}.`, {
+    return new WikiError('ATTACHMENT_NOT_FOUND', `Page "${page.path}" has no attachment "${name}"${at}${then}.`, {
       path: page.path,
       filename: name,
       ...(input.revision !== undefined && commit ? { revision: commit } : {}),
     });
-  }
+  };
+  return { w, name, path, commit, notFound };
+}
+
+/**
+ * One attachment's bytes, now or at `revision`. At a revision the page's folder is the one it had then: a page renamed
+ * since kept its files under its old name in older commits.
+ */
+export async function downloadAttachment(services: Services, actor: Actor, input: DownloadInput) {
+  const { w, name, path, commit, notFound } = await locateAttachment(services, actor, input);
+  const file = commit ? await w.repo.readFile(commit, path) : null;
+  if (!file) throw notFound();
   return { name, path, content: file.content, size: file.content.length, mimeType: mimeTypeOf(name), oid: file.oid };
+}
+
+/**
+ * One attachment's name, size and blob id (now or at `revision`, with the same access rule as `downloadAttachment`),
+ * and a way to read its bytes: for callers that decide from the size or blob id before reading (thumbnails).
+ */
+export async function attachmentEntry(services: Services, actor: Actor, input: DownloadInput) {
+  const { w, path, commit, notFound } = await locateAttachment(services, actor, input);
+  const slash = path.lastIndexOf('/');
+  const entry = commit ? (await w.repo.listFiles(commit, path.slice(0, slash), { recursive: false })).find((f) => f.path === path) : undefined;
+  if (!entry) throw notFound();
+  return { ...toInfo(entry, path.slice(0, slash + 1)), read: () => w.repo.readBlob(entry.oid) };
 }
 
 /** The page's path at `commit` (following renames back); its current path when it did not exist then. */
@@ -235,6 +277,7 @@ const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
   gif: 'image/gif',
   webp: 'image/webp',
+  avif: 'image/avif',
   svg: 'image/svg+xml',
   pdf: 'application/pdf',
   txt: 'text/plain; charset=utf-8',

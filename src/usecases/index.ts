@@ -3,6 +3,7 @@ export { authenticateToken, createToken, createUser, signIn, tokenOwner } from '
 export type { CreateTokenInput, CreateUserInput } from './accounts.js';
 export { deleteAttachment, downloadAttachment, listAttachments, renameAttachment, uploadAttachment } from './attachments.js';
 export { attachmentHistory, listAttachmentDetails, type AttachmentChange } from './attachments.js';
+export { attachmentThumbnail, THUMBNAIL_SIZES, type RenderedThumbnail } from './thumbnails.js';
 export { commitDetails, type CommitFileView } from './commit-view.js';
 export { consentOffer, forgetGrant, listConnectedApps, recordConsent, revokeConnectedApp } from './connected-apps.js';
 export type { ConnectedApp, ConsentChoice, ConsentOffer, ConsentRequest, RecordedConsent } from './connected-apps.js';
