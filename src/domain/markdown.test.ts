@@ -114,12 +114,12 @@ void describe('renderMarkdown: features', () => {
     assert.equal(slugify('???'), 'section');
   });
 
-  void it('passes math through escaped', () => {
+  void it('typesets math with KaTeX (inline, display, $$ blocks, fenced math), TeX escaped in its text', () => {
     const html = render('Inline $a<b$ and $$\\frac{1}{2}$$.\n\n$$\nx < y & z\n$$\n\n```math\n<b>\n```\n');
-    assert.match(html, /<span class="math math-inline">a&lt;b<\/span>/);
-    assert.match(html, /<span class="math math-display">\\frac\{1\}\{2\}<\/span>/);
-    assert.match(html, /<div class="math math-display">x &lt; y &amp; z<\/div>/);
-    assert.match(html, /<div class="math math-display">&lt;b&gt;\n<\/div>/);
+    assert.match(html, /<span class="math math-inline"><span class="katex">.*<span class="mrel">&lt;<\/span>/s);
+    assert.match(html, /<span class="math math-display"><span class="katex-display">.*class="mfrac"/s);
+    assert.match(html, /<div class="math math-display"><span class="katex-error" [^>]*>x &lt; y &amp; z<\/span><\/div>/);
+    assert.doesNotMatch(html, /<b>/);
   });
 
   void it('does not take prices for math', () => {
@@ -133,8 +133,11 @@ void describe('renderMarkdown: features', () => {
     );
   });
 
-  void it('keeps the language class of code blocks', () => {
-    assert.match(render('```ts\nconst a = 1 < 2;\n```\n'), /<pre><code class="language-ts">const a = 1 &lt; 2;/);
+  void it('keeps the language class of code blocks, highlighted', () => {
+    assert.match(
+      render('```ts\nconst a = 1 < 2;\n```\n'),
+      /<pre><code class="hljs language-ts"><span class="hljs-keyword">const<\/span> a = <span class="hljs-number">1<\/span> &lt; /,
+    );
   });
 
   void it('renders footnotes', () => {

@@ -1,6 +1,6 @@
 /**
  * Markdown to safe HTML: markdown-it with tables, strikethrough, footnotes, task lists, heading anchors, WikiLinks,
- * math, mermaid, `==mark==`, abbreviations, GitHub alerts, `::: info` callouts and Otterwiki's `>!` spoiler and `>|`
+ * math (KaTeX, on the server), highlighted code (highlight.js, optional line numbers), mermaid, `==mark==`, abbreviations, GitHub alerts, `::: info` callouts and Otterwiki's `>!` spoiler and `>|`
  * fold blocks. Everything that leaves here has passed sanitize-html with an explicit
  * allowlist — pages are written by people and assistants alike, and raw HTML is allowed in markdown, so the
  * renderer's output is treated as untrusted until the sanitizer has seen it.
@@ -12,7 +12,10 @@ import anchorModule from 'markdown-it-anchor';
 import container from 'markdown-it-container';
 import footnotePlugin from 'markdown-it-footnote';
 import taskLists from 'markdown-it-task-lists';
+import { randomBytes } from 'node:crypto';
 import sanitizeHtml from 'sanitize-html';
+import { parseFenceInfo, renderCodeBlock } from './code-highlight.js';
+import { renderMath } from './math-render.js';
 import { pageKey } from './page-path.js';
 import { parseWikiLink, type WikiLinkOrder } from './wikilinks.js';
 
@@ -38,6 +41,13 @@ export interface RenderResult {
 
 interface RenderEnv {
   context: RenderContext;
+  /**
+   * Typeset formulas. KaTeX's markup is sanitized with an allowlist of its own, so the page HTML carries only a
+   * placeholder (`wbmath-<nonce>-<n>-wbmath`, the nonce random per render so page text cannot forge one) that is
+   * swapped for the formula after the page allowlist has run.
+   */
+  math: string[];
+  mathNonce: string;
 }
 
 // @types/markdown-it-footnote types the plugin against markdown-it's CommonJS typings; the runtime is the same.
@@ -309,19 +319,23 @@ function buildMarkdownIt(): MarkdownIt {
   md.core.ruler.after('block', 'github_alerts', githubAlertsRule);
 
   const escape = md.utils.escapeHtml;
-  md.renderer.rules.math_inline = (tokens, idx) =>
-    `<span class="math math-inline">${escape(tokens[idx]?.content ?? '')}</span>`;
-  md.renderer.rules.math_inline_display = (tokens, idx) =>
-    `<span class="math math-display">${escape(tokens[idx]?.content ?? '')}</span>`;
-  md.renderer.rules.math_block = (tokens, idx) =>
-    `<div class="math math-display">${escape(tokens[idx]?.content ?? '')}</div>\n`;
-  const fence = md.renderer.rules.fence;
-  md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+  const formula = (env: RenderEnv, tex: string, display: boolean): string => {
+    env.math.push(renderMath(tex, display));
+    return `wbmath-${env.mathNonce}-${env.math.length - 1}-wbmath`;
+  };
+  md.renderer.rules.math_inline = (tokens, idx, _o, env: RenderEnv) =>
+    `<span class="math math-inline">${formula(env, tokens[idx]?.content ?? '', false)}</span>`;
+  md.renderer.rules.math_inline_display = (tokens, idx, _o, env: RenderEnv) =>
+    `<span class="math math-display">${formula(env, tokens[idx]?.content ?? '', true)}</span>`;
+  md.renderer.rules.math_block = (tokens, idx, _o, env: RenderEnv) =>
+    `<div class="math math-display">${formula(env, tokens[idx]?.content ?? '', true)}</div>\n`;
+  md.renderer.rules.fence = (tokens, idx, _o, env: RenderEnv) => {
     const token = tokens[idx];
-    const lang = token?.info.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (lang === 'math') return `<div class="math math-display">${escape(token?.content ?? '')}</div>\n`;
-    if (lang === 'mermaid') return `<pre class="mermaid">${escape(token?.content ?? '')}</pre>\n`;
-    return fence ? fence(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+    const content = token?.content ?? '';
+    const info = parseFenceInfo(md.utils.unescapeAll(token?.info ?? ''));
+    if (info.lang === 'math') return `<div class="math math-display">${formula(env, content, true)}</div>\n`;
+    if (info.lang === 'mermaid') return `<pre class="mermaid">${escape(content)}</pre>\n`;
+    return renderCodeBlock(content, info);
   };
   return md;
 }
@@ -390,7 +404,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     code: ['class'],
     pre: ['class'],
     div: ['class'],
-    span: ['class'],
+    span: ['class', 'aria-hidden'],
     p: ['class'],
     ul: ['class'],
     ol: ['class', 'start'],
@@ -406,8 +420,8 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   },
   allowedClasses: {
     a: ['wikilink', 'missing', 'header-anchor', 'footnote-backref'],
-    code: ['language-*'],
-    pre: ['mermaid'],
+    code: ['language-*', 'hljs'],
+    pre: ['mermaid', 'linenums'],
     div: [
       'math',
       'math-display',
@@ -421,7 +435,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
       ...CALLOUT_KINDS.map((k) => `callout-${k}`),
     ],
     details: ['spoiler', 'fold'],
-    span: ['math', 'math-inline', 'math-display'],
+    span: ['math', 'math-inline', 'math-display', 'linenos', 'hljs-*'],
     p: ['alert-title', 'callout-title'],
     ul: ['contains-task-list'],
     ol: ['footnotes-list'],
@@ -500,10 +514,14 @@ function tocFrom(tokens: Token[]): TocEntry[] {
 /** Renders a page body (front matter already removed) to sanitized HTML and a table of contents. */
 export function renderMarkdown(body: string, context: RenderContext): RenderResult {
   const md = markdownIt();
-  const env: RenderEnv = { context };
+  const env: RenderEnv = { context, math: [], mathNonce: randomBytes(6).toString('hex') };
   const tokens = md.parse(body, env);
-  const html = md.renderer.render(tokens, md.options, env);
-  return { html: sanitizeHtml(html, SANITIZE_OPTIONS), toc: tocFrom(tokens) };
+  let html = sanitizeHtml(md.renderer.render(tokens, md.options, env), SANITIZE_OPTIONS);
+  if (env.math.length > 0) {
+    const slot = new RegExp(`wbmath-${env.mathNonce}-(\\d+)-wbmath`, 'g');
+    html = html.replace(slot, (_m, n: string) => env.math[Number(n)] ?? '');
+  }
+  return { html, toc: tocFrom(tokens) };
 }
 
 /** A small least-recently-used cache for rendered pages; the caller chooses the key (blob id + resolver version). */

@@ -96,10 +96,12 @@ export function cookie(services: Services, name: string, value: string, maxAgeSe
 
 /**
  * Sets the headers every HTML answer carries. `styleNonce` lets the editor add its own style elements (CodeMirror
- * writes its theme at run time); scripts are only ever our own files.
+ * writes its theme at run time), `styleAttributes` inline style attributes (math); scripts are only ever our own files.
  */
-export function securityHeaders(reply: FastifyReply, styleNonce: string | null = null): FastifyReply {
-  const style = styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'";
+export function securityHeaders(reply: FastifyReply, styleNonce: string | null = null, styleAttributes = false): FastifyReply {
+  // KaTeX positions glyphs with inline `style` attributes; pages with math allow those (only attributes, never style
+  // elements), and the sanitizers let through only numeric lengths and colours on them.
+  const style = (styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'") + (styleAttributes ? "; style-src-attr 'unsafe-inline'" : '');
   return reply
     .header(
       'content-security-policy',

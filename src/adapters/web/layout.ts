@@ -29,6 +29,13 @@ export interface LayoutInput {
   search?: string;
   /** Nonce the editor's run-time styles carry (allowed by this response's CSP). */
   styleNonce?: string;
+  /** The page shows typeset math (or may, in the editor's preview): link KaTeX's stylesheet. */
+  math?: boolean;
+}
+
+/** Whether rendered markup contains KaTeX output (only our renderer can emit that class: the sanitizer drops it). */
+export function hasMath(markup: string): boolean {
+  return markup.includes('<span class="katex');
 }
 
 export function layout(input: LayoutInput): string {
@@ -45,6 +52,7 @@ export function layout(input: LayoutInput): string {
 ${input.styleNonce ? html`<meta name="style-nonce" content="${input.styleNonce}">` : ''}
 <title>${input.title}${wiki ? ` · ${wiki.name}` : ''} · Wikibot</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">
+${input.math ? html`<link rel="stylesheet" href="${assetUrl('katex.css')}">` : ''}
 <script src="${assetUrl('app.js')}"></script>
 ${(input.scripts ?? []).map((s) => html`<script type="module" src="${assetUrl(s)}"></script>`)}
 ${wiki ? html`<link rel="alternate" type="application/atom+xml" title="Recent changes" href="${actionHref(wiki.owner, wiki.slug, 'feed.atom')}">` : ''}
