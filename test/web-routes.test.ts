@@ -388,7 +388,7 @@ void describe('rename, delete, attachments', () => {
     assert.match(svgFile.headers.get('content-disposition')!, /^attachment;/);
     assert.match(svgFile.headers.get('content-security-policy')!, /sandbox/);
     const list = await t.client.get(`${t.base}/-/attachments/Pics`);
-    assert.match(list.text, /<img src="[^"]+dot\.png"/);
+    assert.match(list.text, /<img src="[^"]+\/-\/thumb\/Pics\/dot\.png\?size=128&amp;v=[0-9a-f]{40}"/);
     assert.match(list.text, />it&#39;s&amp;x\.svg<\/a>/);
     assert.doesNotMatch(list.text, /<img [^>]*x\.svg/, 'an SVG never shows inline');
     const page = await t.client.get(`${t.base}/Pics`);

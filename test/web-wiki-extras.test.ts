@@ -107,7 +107,7 @@ void describe('attachments: thumbnails, dates and history', () => {
     assert.equal((await upload(t, 'logo.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).status, 201);
     const list = await t.client.get(`${t.base}/-/attachments/Pics`);
     assert.equal(list.status, 200);
-    assert.match(list.text, new RegExp(`<img src="${t.base}/-/file/Pics/dot\\.png" alt="" loading="lazy" decoding="async" width="64" height="64">`));
+    assert.match(list.text, new RegExp(`<img src="${t.base}/-/thumb/Pics/dot\\.png\\?size=128&amp;v=[0-9a-f]{40}" alt="" loading="lazy" decoding="async" width="64" height="64">`));
     assert.doesNotMatch(list.text, /<img [^>]*logo\.svg/);
     assert.match(list.text, /<span class="thumb file" aria-hidden="true">SVG<\/span><span class="att-info"><a href="[^"]+logo\.svg">logo\.svg<\/a>/);
     assert.match(list.text, /dot\.png<\/a> <span class="muted">16 B · <time datetime="[^"]+"[^>]*>just now<\/time> by /);

@@ -14,10 +14,12 @@
   }
   window.wikibotCsrf = csrf;
 
-  function upload(url, file, onProgress) {
+  // options: { name: store under another name, replace: false to refuse a name the page already has }.
+  function upload(url, file, onProgress, options) {
+    var o = options || {};
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      xhr.open('POST', url + '?filename=' + encodeURIComponent(file.name));
+      xhr.open('POST', url + '?filename=' + encodeURIComponent(o.name || file.name) + (o.replace === false ? '&replace=0' : ''));
       xhr.setRequestHeader('x-csrf-token', csrf());
       xhr.setRequestHeader('content-type', 'application/octet-stream');
       xhr.upload.onprogress = function (ev) { if (onProgress && ev.lengthComputable) onProgress(ev.loaded / ev.total); };
@@ -61,15 +63,19 @@
       var input = form.querySelector('input[type=file]');
       var bar = form.querySelector('progress');
       var status = form.querySelector('.upload-status');
-      input.addEventListener('change', function () {
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
         var files = Array.prototype.slice.call(input.files);
+        var saveAs = form.elements.save_as.value.trim();
+        var replace = form.elements.replace.checked;
+        if (saveAs && files.length !== 1) { status.textContent = 'Choose one file to save it under another name.'; return; }
         var done = 0;
         bar.hidden = false;
         var next = function () {
           if (done === files.length) { location.href = location.pathname + '?notice=' + encodeURIComponent('Uploaded ' + files.length + ' file(s).'); return; }
           var f = files[done];
-          status.textContent = 'Uploading ' + f.name + '…';
-          upload(form.dataset.upload, f, function (p) { bar.value = Math.round(((done + p) / files.length) * 100); })
+          status.textContent = 'Uploading ' + (saveAs || f.name) + '…';
+          upload(form.dataset.upload, f, function (p) { bar.value = Math.round(((done + p) / files.length) * 100); }, { name: saveAs, replace: replace })
             .then(function () { done++; next(); }, function (err) { status.textContent = err.message; });
         };
         next();

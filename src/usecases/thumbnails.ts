@@ -102,11 +102,12 @@ export async function attachmentThumbnail(services: Services, actor: Actor, inpu
 
 /** Scales `bytes` so that its longest side is at most `size`, in its own format (GIF and AVIF as PNG and WebP). */
 export async function renderThumbnail(bytes: Buffer, name: string, size: number): Promise<RenderedThumbnail> {
-  // pages: 1 reads the first frame of an animation only; limitInputPixels backs up the check below.
-  const open = () => sharp(bytes, { limitInputPixels: THUMBNAIL_MAX_PIXELS, pages: 1, failOn: 'error' });
+  // pages: 1 reads the first frame of an animation only; limitInputPixels backs up the check below. The header is read
+  // without the limit (it decodes no pixels) so that an oversized image gets its own clear error.
+  const open = (limitInputPixels: number | false) => sharp(bytes, { limitInputPixels, pages: 1, failOn: 'error' });
   let meta: Metadata;
   try {
-    meta = await open().metadata();
+    meta = await open(false).metadata();
   } catch {
     throw new WikiError('INVALID_INPUT', `"${name}" is not a readable image.`, { filename: name });
   }
@@ -129,7 +130,7 @@ export async function renderThumbnail(bytes: Buffer, name: string, size: number)
     return { content: bytes, mimeType: `image/${meta.format}`, width, height };
   }
   try {
-    const pipeline = open().rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true });
+    const pipeline = open(THUMBNAIL_MAX_PIXELS).rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true });
     const encoded =
       meta.format === 'jpeg'
         ? pipeline.jpeg({ quality: 80, mozjpeg: true })

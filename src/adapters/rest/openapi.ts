@@ -99,7 +99,7 @@ const schemas: Record<string, Schema> = {
     old_path: nullable(str()),
   }),
   BlameLine: obj({ line: int(), content: str(), commit: str(), author_name: str(), author_email: str(), date: str(), summary: str('Commit message subject.') }),
-  Attachment: obj({ name: str(), path: str('File path in the repository.'), size: int(), mime_type: str() }),
+  Attachment: obj({ name: str(), path: str('File path in the repository.'), size: int(), mime_type: str(), oid: str('Blob id: changes exactly when the content does.') }),
   SearchHit: obj({ path: str(), title: str(), category: nullable(str()), tags: arr(str()), score: { type: 'number' }, snippet: str('HTML-escaped text around the match, matches in <mark>.') }),
   Change: obj({
     oid: str(),
@@ -400,10 +400,14 @@ function build(): Record<string, unknown> {
     [`${W}/pages/{path}/attachments`]: {
       get: attachment({ summary: 'List the page\'s attachments.', responses: { '200': ok('Attachments.', obj({ attachments: arr(ref('Attachment')) })) } }),
       post: attachment({
-        summary: 'Upload an attachment: JSON with base64 content, or the raw bytes with ?filename=.',
+        summary: 'Upload an attachment (under any valid name): JSON with base64 content, or the raw bytes with ?filename=. A file of the same name is replaced unless replace is false.',
         write: true,
-        params: [query('filename', str(), 'File name when the body is raw bytes.'), query('commit_message', commitMessageField)],
-        body: obj({ filename: str(), content_base64: str(undefined, { contentEncoding: 'base64' }), 'commit_message?': commitMessageField }),
+        params: [
+          query('filename', str(), 'File name when the body is raw bytes.'),
+          query('commit_message', commitMessageField),
+          query('replace', { type: 'string', enum: ['true', 'false'] }, 'With false, a name the page already has is refused (409 PAGE_EXISTS) instead of replaced.'),
+        ],
+        body: obj({ filename: str(), content_base64: str(undefined, { contentEncoding: 'base64' }), 'commit_message?': commitMessageField, 'replace?': bool('Default true.') }),
         rawBody: true,
         responses: { '201': ok('Uploaded.', obj({ name: str(), path: str(), size: int(), mime_type: str(), changed: bool(), commit: nullable(ref('Commit')) })) },
       }),
@@ -419,6 +423,19 @@ function build(): Record<string, unknown> {
         write: true,
         params: [nameParam, query('commit_message', commitMessageField)],
         responses: { '200': ok('Deleted.', obj({ name: str(), path: str(), commit: nullable(ref('Commit')) })) },
+      }),
+    },
+    [`${W}/pages/{path}/attachments/{name}/thumbnail`]: {
+      get: attachment({
+        summary: 'A PNG, JPEG, GIF, WebP or AVIF attachment scaled so that its longest side is at most size (never enlarged; also at a revision). GIF gives its first frame as PNG, AVIF gives WebP. SVG and other files have none (400); images over 20 MB or 40 megapixels are refused (413).',
+        params: [
+          nameParam,
+          query('size', int(undefined, { enum: [64, 128, 200, 400, 800], default: 200 }), 'Longest side in pixels; other values are refused with the allowed ones.'),
+          query('revision', revisionField),
+        ],
+        responses: {
+          '200': { description: 'The image, with an ETag of the file\'s blob id and size (If-None-Match gives 304).', content: { 'image/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        },
       }),
     },
     [`${W}/pages/{path}/attachments/{name}/rename`]: {

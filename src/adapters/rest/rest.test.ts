@@ -138,7 +138,7 @@ void describe('OpenAPI document', () => {
   });
 
   void test('every described page operation is one the router parses to that operation', () => {
-    const kinds: Record<string, string> = { '': 'page', '/history': 'history', '/blame': 'blame', '/diff': 'diff', '/rename': 'rename', '/attachments': 'attachments', '/attachments/{name}': 'attachment', '/attachments/{name}/rename': 'attachment-rename' };
+    const kinds: Record<string, string> = { '': 'page', '/history': 'history', '/blame': 'blame', '/diff': 'diff', '/rename': 'rename', '/attachments': 'attachments', '/attachments/{name}': 'attachment', '/attachments/{name}/rename': 'attachment-rename', '/attachments/{name}/thumbnail': 'attachment-thumbnail' };
     const prefix = '/api/v1/wikis/{owner}/{wiki}/pages/{path}';
     const pagePaths = Object.keys(doc.paths).filter((p) => p.startsWith(prefix));
     assert.equal(pagePaths.length, Object.keys(kinds).length);

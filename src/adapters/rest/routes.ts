@@ -18,7 +18,7 @@ type Op =
   | { kind: 'page' }
   | { kind: 'history' | 'blame' | 'diff' | 'rename' | 'attachments' }
   | { kind: 'attachment'; name: string }
-  | { kind: 'attachment-rename'; name: string };
+  | { kind: 'attachment-rename' | 'attachment-thumbnail'; name: string };
 
 const PAGE_OPS = new Set(['history', 'blame', 'diff', 'rename', 'attachments']);
 
@@ -36,6 +36,9 @@ export function parsePageTail(rawTail: string): { path: string; op: Op } {
   const page = (count: number) => raw.slice(0, count).map(decode).join('/');
   if (n >= 4 && raw[n - 3] === 'attachments' && raw[n - 1] === 'rename') {
     return { path: page(n - 3), op: { kind: 'attachment-rename', name: decode(raw[n - 2]!) } };
+  }
+  if (n >= 4 && raw[n - 3] === 'attachments' && raw[n - 1] === 'thumbnail') {
+    return { path: page(n - 3), op: { kind: 'attachment-thumbnail', name: decode(raw[n - 2]!) } };
   }
   if (n >= 3 && raw[n - 2] === 'attachments') return { path: page(n - 2), op: { kind: 'attachment', name: decode(raw[n - 1]!) } };
   if (n >= 2 && PAGE_OPS.has(raw[n - 1]!)) return { path: page(n - 1), op: { kind: raw[n - 1] as 'history' } };
@@ -60,9 +63,10 @@ const schemas = {
   history: z.object({ ...paging }),
   blame: z.object({ revision: revision.optional() }),
   diff: z.object({ from: revision, to: revision.optional() }),
-  upload: z.object({ filename: z.string().min(1).max(1024), content_base64: z.string(), commit_message: optText }),
-  uploadQuery: z.object({ filename: z.string().min(1).max(1024).optional(), commit_message: optText }),
+  upload: z.object({ filename: z.string().min(1).max(1024), content_base64: z.string(), commit_message: optText, replace: z.boolean().optional() }),
+  uploadQuery: z.object({ filename: z.string().min(1).max(1024).optional(), commit_message: optText, replace: z.enum(['true', 'false']).transform((v) => v === 'true').optional() }),
   download: z.object({ revision: revision.optional() }),
+  thumbnail: z.object({ revision: revision.optional(), size: z.string().regex(/^\d{1,9}$/, 'a whole number of pixels').transform(Number).optional() }),
   renameAttachment: z.object({ new_filename: z.string().min(1).max(1024), commit_message: optText }),
   list: z.object({ ...filters, ...paging, updated_since: z.string().max(64).optional() }),
   search: z.object({ q: z.string().max(1000).optional(), case_sensitive: z.enum(['true', 'false']).optional(), regex: z.enum(['true', 'false']).optional(), ...filters, ...paging }),
@@ -196,12 +200,14 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
         let filename: string;
         let content: Buffer;
         let message: string | undefined;
+        let replace: boolean | undefined;
         if (Buffer.isBuffer(body)) {
           const u = parse(schemas.uploadQuery, q, 'query');
           if (!u.filename) throw new WikiError('INVALID_INPUT', 'Give the file name as ?filename= when uploading a raw body.');
           filename = u.filename;
           content = body;
           message = u.commit_message;
+          replace = u.replace;
         } else {
           const u = parse(schemas.upload, body, 'body');
           if (!/^[A-Za-z0-9+/]*={0,2}$/.test(u.content_base64.replace(/\s/g, ''))) {
@@ -210,8 +216,9 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
           filename = u.filename;
           content = Buffer.from(u.content_base64, 'base64');
           message = u.commit_message;
+          replace = u.replace;
         }
-        const result = await uc.uploadAttachment(services, who, { ...input, filename, content, ...opt('commitMessage', message) });
+        const result = await uc.uploadAttachment(services, who, { ...input, filename, content, ...opt('commitMessage', message), ...opt('replace', replace) });
         return send(reply, result, 201);
       }
       case 'GET attachment': {
@@ -226,6 +233,21 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
           .header('content-security-policy', "default-src 'none'; sandbox")
           .header('etag', `"${file.oid}"`)
           .send(file.content);
+      }
+      case 'GET attachment-thumbnail': {
+        if (op.kind !== 'attachment-thumbnail') break;
+        const t = parse(schemas.thumbnail, q, 'query');
+        const thumb = await uc.attachmentThumbnail(services, who, { ...input, filename: op.name, size: t.size ?? 200, ...opt('revision', t.revision) });
+        reply.header('etag', thumb.etag).header('cache-control', 'private, no-cache').header('x-content-type-options', 'nosniff');
+        const match = String(req.headers['if-none-match'] ?? '');
+        if (match.split(/\s*,\s*/).some((e) => e === thumb.etag || e === `W/${thumb.etag}` || e === '*')) return reply.code(304).send();
+        const image = await thumb.render();
+        return reply
+          .code(200)
+          .header('content-type', image.mimeType)
+          .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(thumb.name)}`)
+          .header('content-security-policy', "default-src 'none'; sandbox")
+          .send(image.content);
       }
       case 'DELETE attachment': {
         if (op.kind !== 'attachment') break;

@@ -295,9 +295,10 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       return reply.header('cache-control', 'no-store').send({ pages: await pagePaths(services, actor, ref) });
     }
     case 'POST upload': {
+      // `filename` is the name to store under: the upload form may rename the file picked. `replace=0` refuses a clash.
       const filename = q.filename ?? '';
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const result = await uc.uploadAttachment(services, actor, { ...ref, path: needPath(), filename, content: body });
+      const result = await uc.uploadAttachment(services, actor, { ...ref, path: needPath(), filename, content: body, replace: q.replace !== '0' });
       const page = path;
       return reply.code(201).send({ name: result.name, url: actionHref(ref.owner, ref.slug, 'file', `${page}/${result.name}`) });
     }
@@ -324,6 +325,11 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
       const slash = path.lastIndexOf('/');
       if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the file as -/file/<Page>/<file name>.');
       return sendFile(services, actor, reply, ref, path.slice(0, slash), path.slice(slash + 1), q.revision);
+    }
+    case 'GET thumb': {
+      const slash = path.lastIndexOf('/');
+      if (slash < 0) throw new WikiError('INVALID_PATH', 'Name the image as -/thumb/<Page>/<file name>?size=<pixels>.');
+      return sendThumbnail(services, actor, request, reply, ref, path.slice(0, slash), path.slice(slash + 1));
     }
     case 'GET commit': {
       const c = await uc.commitDetails(services, actor, { ...ref, commit: path });
@@ -570,6 +576,30 @@ async function sendFile(services: Services, actor: Actor, reply: FastifyReply, r
     .header('cache-control', 'private, no-cache')
     .header('etag', `"${file.oid}"`)
     .send(file.content);
+}
+
+/**
+ * A thumbnail (`?size=`, `?revision=`). Its ETag is the blob id and size, so a revalidation never decodes the image;
+ * the address is immutable when it names the content (`?v=<blob id>` as the views link it, or a full commit id).
+ */
+async function sendThumbnail(services: Services, actor: Actor, request: FastifyRequest, reply: FastifyReply, ref: WikiRef, page: string, name: string) {
+  const q = query(request);
+  const size = q.size === undefined || q.size === '' ? 200 : /^\d{1,9}$/.test(q.size) ? Number(q.size) : Number.NaN;
+  const thumb = await uc.attachmentThumbnail(services, actor, { ...ref, path: page, filename: name, size, ...opt('revision', q.revision) });
+  const fixed = q.v === thumb.oid || /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(q.revision ?? '');
+  reply
+    .header('etag', thumb.etag)
+    .header('cache-control', fixed ? 'private, max-age=31536000, immutable' : 'private, no-cache')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox");
+  const match = String(request.headers['if-none-match'] ?? '');
+  if (match.split(/\s*,\s*/).some((t) => t === thumb.etag || t === `W/${thumb.etag}` || t === '*')) return reply.code(304).send();
+  const t = await thumb.render();
+  return reply
+    .code(200)
+    .header('content-type', t.mimeType)
+    .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(thumb.name)}`)
+    .send(t.content);
 }
 
 /** Fastify's own errors (body too large, bad content type) and unknown ones, as WikiErrors. */

@@ -99,7 +99,7 @@ ${toc.length > 1 ? html`<nav class="toc" aria-label="Contents"><h2>Contents</h2>
 /** An attachment as listed: the date of its last change when the listing has it. */
 export type ListedAttachment = AttachmentInfo & { lastChange?: AttachmentChange | null };
 
-/** Raster images show as thumbnails (the file itself, scaled by CSS); SVG is only ever a link, never inline. */
+/** Raster images show as thumbnails (rendered at 128 px for 64 px boxes on dense screens); SVG is only a link. */
 const THUMBNAIL = /^image\/(png|jpeg|gif|webp|avif)$/;
 
 export function attachmentList(ref: PageRef, path: string, list: ListedAttachment[], manage: boolean, csrf: string): Html {
@@ -107,7 +107,7 @@ export function attachmentList(ref: PageRef, path: string, list: ListedAttachmen
   return html`<ul class="attachments">${list.map((a) => {
     const href = actionHref(ref.owner, ref.slug, 'file', `${path}/${a.name}`);
     const thumb = THUMBNAIL.test(a.mimeType)
-      ? html`<a class="thumb" href="${href}" tabindex="-1" aria-hidden="true"><img src="${href}" alt="" loading="lazy" decoding="async" width="64" height="64"></a>`
+      ? html`<a class="thumb" href="${href}" tabindex="-1" aria-hidden="true"><img src="${actionHref(ref.owner, ref.slug, 'thumb', `${path}/${a.name}`, `?size=128&v=${a.oid}`)}" alt="" loading="lazy" decoding="async" width="64" height="64"></a>`
       : html`<span class="thumb file" aria-hidden="true">${a.name.includes('.') ? a.name.split('.').pop()!.slice(0, 4).toUpperCase() : 'FILE'}</span>`;
     const del = manage
       ? html`<form method="post" action="${actionHref(ref.owner, ref.slug, 'attachments', path)}" class="inline">${csrfField(csrf)}<input type="hidden" name="delete" value="${a.name}"><button class="link danger" type="submit">Delete</button></form>
@@ -242,7 +242,10 @@ ${attachmentList(ref, path, list, canUpload, csrf)}
 ${
   canUpload
     ? html`<form class="upload" data-upload="${actionHref(ref.owner, ref.slug, 'upload', path)}">
-  <p><label for="files">Upload files</label> <input id="files" type="file" multiple></p>
+  <p><label for="files">Upload files</label> <input id="files" type="file" multiple required></p>
+  <p><label for="save-as">Save as</label> <input id="save-as" name="save_as" size="24" placeholder="the file's own name"> <span class="muted">(one file only)</span></p>
+  <p><label><input type="checkbox" name="replace" value="1"> Replace an attachment of the same name</label></p>
+  <p><button type="submit">Upload</button></p>
   <progress hidden max="100" value="0"></progress><p class="upload-status" role="status"></p>
 </form>`
     : ''
