@@ -74,7 +74,7 @@ function toWiki(row: WikiRow): Wiki {
     createdAt: row.created_at,
     homePage: row.home_page,
     commitMessages: row.commit_messages,
-    wikiLinkOrder: row.wikilink_order,
+    wikilinkOrder: row.wikilink_order,
   };
 }
 
@@ -516,7 +516,7 @@ export abstract class KyselyMetaStore implements MetaStore {
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.homePage !== undefined) set.home_page = patch.homePage;
     if (patch.commitMessages !== undefined) set.commit_messages = patch.commitMessages;
-    if (patch.wikiLinkOrder !== undefined) set.wikilink_order = patch.wikiLinkOrder;
+    if (patch.wikilinkOrder !== undefined) set.wikilink_order = patch.wikilinkOrder;
     if (patch.purpose !== undefined) set.purpose = patch.purpose;
     if (patch.visibility !== undefined) set.visibility = patch.visibility;
     if (patch.categories !== undefined) set.categories = JSON.stringify(patch.categories);

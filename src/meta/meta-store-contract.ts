@@ -193,7 +193,7 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
               createdAt: '',
               homePage: 'Home',
               commitMessages: 'optional',
-              wikiLinkOrder: 'page-text',
+              wikilinkOrder: 'page-text',
             },
           );
           assert.ok(created.createdAt.endsWith('Z'));
@@ -655,11 +655,11 @@ export function metaStoreContract(name: string, open: () => Promise<OpenedStore>
           const b = await wiki(store, alice.id, 'two');
           assert.equal(a.homePage, 'Home');
           assert.equal(a.commitMessages, 'optional');
-          assert.equal(a.wikiLinkOrder, 'page-text');
+          assert.equal(a.wikilinkOrder, 'page-text');
           assert.deepEqual(await store.updateWiki(a.id, { homePage: 'Start/Here' }), { ...a, homePage: 'Start/Here' });
           assert.deepEqual(await store.updateWiki(a.id, { commitMessages: 'required' }), { ...a, homePage: 'Start/Here', commitMessages: 'required' });
-          const all = await store.updateWiki(a.id, { commitMessages: 'disabled', wikiLinkOrder: 'text-page', name: 'N' });
-          assert.deepEqual(all, { ...a, name: 'N', homePage: 'Start/Here', commitMessages: 'disabled', wikiLinkOrder: 'text-page' });
+          const all = await store.updateWiki(a.id, { commitMessages: 'disabled', wikilinkOrder: 'text-page', name: 'N' });
+          assert.deepEqual(all, { ...a, name: 'N', homePage: 'Start/Here', commitMessages: 'disabled', wikilinkOrder: 'text-page' });
           assert.deepEqual(await store.getWiki('alice', 'one'), all);
           assert.deepEqual((await store.listWikisForUser(alice.id)).map((m) => m.wiki), [all, b]);
           assert.deepEqual(await store.getWikiById(b.id), b);

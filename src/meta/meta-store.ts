@@ -42,7 +42,7 @@ export interface Wiki {
   /** The page the wiki's root address shows (a page path; it need not exist). */
   homePage: string;
   commitMessages: CommitMessagePolicy;
-  wikiLinkOrder: WikiLinkOrder;
+  wikilinkOrder: WikiLinkOrder;
 }
 
 export interface Grant {
@@ -203,7 +203,7 @@ export interface WikiPatch {
   categories?: string[];
   homePage?: string;
   commitMessages?: CommitMessagePolicy;
-  wikiLinkOrder?: WikiLinkOrder;
+  wikilinkOrder?: WikiLinkOrder;
 }
 
 export interface MetaStore {

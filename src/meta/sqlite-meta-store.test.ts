@@ -150,7 +150,7 @@ void describe('SqliteMetaStore', () => {
         const wiki = await store.getWiki('alice', 'old');
         assert.equal(wiki?.homePage, 'Home');
         assert.equal(wiki.commitMessages, 'optional');
-        assert.equal(wiki.wikiLinkOrder, 'page-text');
+        assert.equal(wiki.wikilinkOrder, 'page-text');
       } finally {
         await store.close();
       }

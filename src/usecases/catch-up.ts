@@ -2,17 +2,11 @@
  * Keeps a wiki's index equal to its repository: whatever made the commits (this process, another process, a push),
  * the index replays `indexed..HEAD` and records the commit it reflects. Deleting the index rebuilds it from git.
  */
-import { analyzePage, pageKey, pagePathFromFile } from '../domain/index.js';
+import { analyzePage, pageKey, pagePathFromFile, type WikiBase } from '../domain/index.js';
 import { isWikiError } from '../errors.js';
 import type { LogEntry, Repo } from '../git/repo-store.js';
 import type { IndexBatch, PageInput, WikiIndex } from '../index/index-store.js';
 import type { WikiRuntime } from './runtime.js';
-
-/** The wiki as the domain's link functions name it. */
-export interface WikiBase {
-  owner: string;
-  wiki: string;
-}
 
 /** Brings the index up to the repository's head. Call inside the wiki's exclusive section. */
 export async function catchUp(repo: Repo, index: WikiIndex, runtime: WikiRuntime, base: WikiBase): Promise<void> {

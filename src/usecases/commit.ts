@@ -2,10 +2,12 @@
  * Writing to a wiki: one writer at a time per wiki in this process, a compare-and-swap against other processes,
  * and the index updated before the write returns (read your writes).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor } from '../auth/actor.js';
 import { isWikiError, WikiError } from '../errors.js';
 import { RefConflictError, type LogEntry, type Signature, type TreeEdit } from '../git/repo-store.js';
 import type { IndexedCommit } from '../index/index-store.js';
+import type { Wiki } from '../meta/meta-store.js';
 import { applyEntries, catchUp } from './catch-up.js';
 import type { OpenWiki } from './wiki-access.js';
 
@@ -19,6 +21,12 @@ export interface PlannedCommit<T> {
 const MAX_ATTEMPTS = 8;
 
 /**
+ * The wiki whose commit is being planned. `commitMessage` reads its commit-message setting from here, so every write
+ * planned through `commitPlanned` obeys the setting whoever builds the message (pages, attachments, revert, …).
+ */
+const planning = new AsyncLocalStorage<Wiki>();
+
+/**
  * Runs `plan` against the current head and commits what it returns. If another process moved `main` between
  * planning and committing, the index catches up and `plan` runs again on the new head, so nothing is ever lost.
  */
@@ -29,7 +37,7 @@ export async function commitPlanned<T>(w: OpenWiki, plan: (head: string | null) 
     for (let attempt = 1; ; attempt++) {
       await catchUp(w.repo, w.index, w.runtime, w.base);
       const head = w.repo.head();
-      const planned = await plan(head);
+      const planned = await planning.run(w.wiki, () => plan(head));
       if (planned.edits.length === 0) return planned.result(null);
       try {
         const entry = await w.repo.commit({
@@ -75,9 +83,32 @@ export function authorOf(actor: Actor): Signature {
 
 const PREFIX: Partial<Record<Actor['door'], string>> = { rest: '[api] ', mcp: '[mcp] ' };
 
-/** The caller's message (or a default), prefixed by the door it came through. */
+/** How each door names the commit message, for the error that asks for one. */
+const MESSAGE_FIELD: Record<Actor['door'], string> = {
+  web: 'fill in the commit message',
+  rest: 'send commit_message',
+  mcp: 'pass commit_message (a short "Verb: Page — why")',
+  git: 'write a commit message',
+  cli: 'give a commit message',
+};
+
+/**
+ * The caller's message (or a default), prefixed by the door it came through. Inside `commitPlanned` the wiki's
+ * `commit_messages` setting applies: `required` refuses a missing message (INVALID_INPUT), `disabled` replaces any
+ * given message by the default.
+ */
 export function commitMessage(actor: Actor, given: string | undefined, fallback: string): string {
-  const text = given?.trim() ? given.trim() : fallback;
+  const wiki = planning.getStore();
+  const policy = wiki?.commitMessages ?? 'optional';
+  const wanted = policy === 'disabled' ? '' : (given?.trim() ?? '');
+  if (policy === 'required' && !wanted && wiki) {
+    throw new WikiError(
+      'INVALID_INPUT',
+      `${wiki.owner}/${wiki.slug} requires a commit message for every change (its commit_messages setting is "required"): ${MESSAGE_FIELD[actor.door]} and try again. Nothing was saved.`,
+      { field: 'commit_message', setting: 'commit_messages' },
+    );
+  }
+  const text = wanted || fallback;
   if (text.length > 10_000) throw new WikiError('INVALID_INPUT', 'The commit message is longer than 10,000 characters.');
   const prefix = PREFIX[actor.door] ?? '';
   return text.startsWith(prefix) ? text : prefix + text;

@@ -7,11 +7,12 @@ import { cliActor, type Actor } from '../auth/actor.js';
 import { parseEmail, parseUsername } from '../auth/names.js';
 import { can, type WikiAccess } from '../auth/policy.js';
 import type { TierLimits } from '../config.js';
-import { pagePathFromFile } from '../domain/index.js';
+import { pagePathFromFile, tryParsePagePath } from '../domain/index.js';
 import { WikiError } from '../errors.js';
-import type { Role, Tier, User, Visibility, Wiki, WikiPatch } from '../meta/meta-store.js';
+import type { CommitMessagePolicy, Role, Tier, User, Visibility, Wiki, WikiLinkOrder, WikiPatch } from '../meta/meta-store.js';
 import type { Services } from './services.js';
-import { ensureIndexed, wikiAccess, type OpenWiki, type WikiRef } from './wiki-access.js';
+import { relinkWiki } from './wikis.js';
+import { ensureIndexed, wikiAccess, wikiBase, type OpenWiki, type WikiRef } from './wiki-access.js';
 
 /** The limits that apply to an account of `tier` (a lapsed account falls back to the free limits). */
 export function limitsOf(services: Services, tier: Tier): TierLimits {
@@ -61,7 +62,7 @@ export async function wikiUsage(services: Services, access: WikiAccess): Promise
   const index = services.indexes.open(wiki.owner, wiki.slug);
   const runtime = services.runtimes.get(wiki.owner, wiki.slug);
   // The page count comes from the index: catch it up first when a push moved the repository.
-  const opened: OpenWiki = { services, actor: cliActor(null), wiki, access, repo, index, runtime, base: { owner: wiki.owner, wiki: wiki.slug } };
+  const opened: OpenWiki = { services, actor: cliActor(null), wiki, access, repo, index, runtime, base: wikiBase(wiki) };
   await ensureIndexed(opened);
   const head = repo.head();
   const files = head ? await repo.listFiles(head) : [];
@@ -131,6 +132,10 @@ export interface WikiDetails {
   visibility: Visibility;
   categories: string[];
   createdAt: string;
+  /** The page the wiki's root address shows. */
+  homePage: string;
+  commitMessages: CommitMessagePolicy;
+  wikilinkOrder: WikiLinkOrder;
   role: 'owner' | 'admin' | Role | 'public';
   ownerTier: Tier;
   /** Only for those who manage the wiki. */
@@ -151,6 +156,9 @@ export async function describeWiki(services: Services, actor: Actor, ref: WikiRe
     visibility: wiki.visibility,
     categories: wiki.categories,
     createdAt: wiki.createdAt,
+    homePage: wiki.homePage,
+    commitMessages: wiki.commitMessages,
+    wikilinkOrder: wiki.wikilinkOrder,
     role,
     ownerTier: access.ownerTier,
   };
@@ -182,9 +190,27 @@ export interface WikiSettingsInput {
   purpose?: string | undefined;
   visibility?: Visibility | undefined;
   categories?: string[] | undefined;
+  /** A page path (it need not exist yet). */
+  homePage?: string | undefined;
+  commitMessages?: string | undefined;
+  wikilinkOrder?: string | undefined;
 }
 
-/** Validates settings as given by a caller (trimmed name of 1–100 characters, purpose up to 2,000). */
+export const COMMIT_MESSAGE_POLICIES: readonly CommitMessagePolicy[] = ['optional', 'required', 'disabled'];
+export const WIKILINK_ORDERS: readonly WikiLinkOrder[] = ['page-text', 'text-page'];
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) {
+    throw new WikiError('INVALID_INPUT', `${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}. Nothing was changed.`, { field, allowed: [...allowed] });
+  }
+  return found;
+}
+
+/**
+ * Validates settings as given by a caller (trimmed name of 1–100 characters, purpose up to 2,000, a valid page path
+ * as home page, a known commit-message policy and WikiLink order). Throws before anything is stored.
+ */
 export function parseWikiSettings(input: WikiSettingsInput): WikiPatch {
   const patch: WikiPatch = {};
   if (input.name !== undefined) {
@@ -204,14 +230,27 @@ export function parseWikiSettings(input: WikiSettingsInput): WikiPatch {
     patch.visibility = input.visibility;
   }
   if (input.categories !== undefined) patch.categories = parseCategories(input.categories);
+  if (input.homePage !== undefined) {
+    const home = tryParsePagePath(input.homePage.trim().replace(/^\/+/, ''));
+    if (home === null) {
+      throw new WikiError('INVALID_INPUT', `home_page must be a page path such as "Home" or "Projects/Start"; got ${JSON.stringify(input.homePage)}. Nothing was changed.`, { field: 'home_page' });
+    }
+    patch.homePage = home;
+  }
+  if (input.commitMessages !== undefined) patch.commitMessages = oneOf(input.commitMessages, COMMIT_MESSAGE_POLICIES, 'commit_messages');
+  if (input.wikilinkOrder !== undefined) patch.wikilinkOrder = oneOf(input.wikilinkOrder, WIKILINK_ORDERS, 'wikilink_order');
   return patch;
 }
 
-/** Changes a wiki's display name, purpose, visibility or categories (owner or admin). */
+/**
+ * Changes a wiki's display name, purpose, visibility, categories, home page, commit-message policy or WikiLink order
+ * (owner or admin). A new WikiLink order re-reads every page's links (backlinks, orphans and broken links follow it).
+ */
 export async function updateWikiSettings(services: Services, actor: Actor, ref: WikiRef, input: WikiSettingsInput): Promise<WikiDetails> {
   const access = await managedWiki(services, actor, ref);
   const patch = parseWikiSettings(input);
-  await services.meta.updateWiki(access.wiki.id, patch);
+  const updated = await services.meta.updateWiki(access.wiki.id, patch);
+  if (updated && updated.wikilinkOrder !== access.wiki.wikilinkOrder) await relinkWiki(services, updated);
   return describeWiki(services, actor, ref);
 }
 

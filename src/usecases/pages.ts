@@ -260,7 +260,8 @@ function planWrite(
   const verb = created ? 'Create' : 'Update';
   return {
     edits: unchanged ? [] : [{ path: pageFile(path), content }],
-    message: commitMessage(w.actor, message, `${verb}: ${path}`),
+    // Nothing to commit needs no message (a wiki that requires one must not refuse a save that changes nothing).
+    message: unchanged ? '' : commitMessage(w.actor, message, `${verb}: ${path}`),
     result: (commit: LogEntry | null): WriteResult => {
       const now = page && !commit ? page.lastCommit.oid : (commit?.oid ?? '');
       return {

@@ -15,7 +15,8 @@ const cache = new LRUCache<string, Rendered>({
 
 /** The HTML of `body`, whose identity is `blobKey` (a blob id, or a revision-qualified name). */
 export function renderCached(w: OpenWiki, blobKey: string, body: string): Rendered {
-  const key = `${w.base.owner}/${w.base.wiki}:${w.runtime.pageSetVersion}:${blobKey}`;
+  // The WikiLink order is part of the key: changing the wiki's setting must not serve HTML read the other way.
+  const key = `${w.base.owner}/${w.base.wiki}:${w.base.linkOrder ?? 'page-text'}:${w.runtime.pageSetVersion}:${blobKey}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const rendered = renderMarkdown(body, { ...w.base, resolvePage: (k) => w.index.findByKey(k)[0]?.path ?? null });

@@ -6,6 +6,7 @@ import type { Actor } from '../auth/actor.js';
 import { can, type Action, type WikiAccess } from '../auth/policy.js';
 import { WikiError } from '../errors.js';
 import type { Repo } from '../git/repo-store.js';
+import type { WikiBase } from '../domain/index.js';
 import type { WikiIndex } from '../index/index-store.js';
 import type { Wiki } from '../meta/meta-store.js';
 import { catchUp } from './catch-up.js';
@@ -26,8 +27,13 @@ export interface OpenWiki {
   repo: Repo;
   index: WikiIndex;
   runtime: WikiRuntime;
-  /** `{ owner, wiki }` as the domain's link functions want it. */
-  base: { owner: string; wiki: string };
+  /** `{ owner, wiki, linkOrder }` as the domain's link functions want it. */
+  base: WikiBase;
+}
+
+/** The wiki as the domain's link functions name it, with its WikiLink order. */
+export function wikiBase(wiki: Wiki): WikiBase {
+  return { owner: wiki.owner, wiki: wiki.slug, linkOrder: wiki.wikilinkOrder };
 }
 
 /** Finds the wiki and checks that the actor may do `action` there; catches its index up. */
@@ -38,7 +44,7 @@ export async function openWiki(services: Services, actor: Actor, ref: WikiRef, a
   const repo = services.repos.open(wiki.owner, wiki.slug);
   const index = services.indexes.open(wiki.owner, wiki.slug);
   const runtime = services.runtimes.get(wiki.owner, wiki.slug);
-  const opened: OpenWiki = { services, actor, wiki, access, repo, index, runtime, base: { owner: wiki.owner, wiki: wiki.slug } };
+  const opened: OpenWiki = { services, actor, wiki, access, repo, index, runtime, base: wikiBase(wiki) };
   await ensureIndexed(opened);
   return opened;
 }

@@ -16,6 +16,10 @@ export interface WikiListing {
   name: string;
   purpose: string;
   visibility: Wiki['visibility'];
+  /** The page the wiki's root shows, where a reader starts (`Home` unless its owner chose another). */
+  homePage: string;
+  /** Whether writes there need a commit message (`required`), may have one, or always get the default (`disabled`). */
+  commitMessages: Wiki['commitMessages'];
   /** How the actor relates to the wiki (`admin`: site admin without a role; `public`: a public wiki, no role). */
   role: Role | 'owner' | 'admin' | 'public';
   /** Whether the actor may write pages there right now (false for read tokens, viewers and lapsed wikis). */
@@ -82,6 +86,8 @@ function listingOf(actor: Actor, access: WikiAccess): WikiListing {
     name: wiki.name,
     purpose: wiki.purpose,
     visibility: wiki.visibility,
+    homePage: wiki.homePage,
+    commitMessages: wiki.commitMessages,
     role,
     canWrite,
     readOnlyReason,

@@ -3,13 +3,14 @@
  */
 import type { Actor } from '../auth/actor.js';
 import { parseWikiSlug } from '../auth/names.js';
-import { bootstrapPages, DEFAULT_CATEGORIES, pageFile } from '../domain/index.js';
+import { bootstrapPages, DEFAULT_CATEGORIES, extractLinks, pageFile } from '../domain/index.js';
 import { WikiError } from '../errors.js';
+import type { PageInput } from '../index/index-store.js';
 import type { Visibility, Wiki } from '../meta/meta-store.js';
 import { applyEntries, catchUp } from './catch-up.js';
 import { authorOf } from './commit.js';
 import type { Services } from './services.js';
-import { openWiki, type WikiRef } from './wiki-access.js';
+import { openWiki, wikiBase, type WikiRef } from './wiki-access.js';
 
 export interface CreateWikiInput {
   owner: string;
@@ -59,7 +60,7 @@ export async function createWiki(services: Services, actor: Actor, input: Create
     const entry = await repo.commit({ parent: null, edits, message: input.initial?.message ?? `Create wiki: ${name}`, author });
     const index = services.indexes.open(owner.username, slug);
     index.reset();
-    await applyEntries(repo, index, services.runtimes.get(owner.username, slug), { owner: owner.username, wiki: slug }, [entry], entry.oid);
+    await applyEntries(repo, index, services.runtimes.get(owner.username, slug), wikiBase(wiki), [entry], entry.oid);
   } catch (err) {
     await services.meta.deleteWiki(wiki.id);
     await services.repos.delete(owner.username, slug).catch(() => undefined);
@@ -76,5 +77,31 @@ export async function reindexWiki(services: Services, actor: Actor, ref: WikiRef
     w.index.reset();
     await catchUp(w.repo, w.index, w.runtime, w.base);
     return { pages: w.index.countPages(), commit: w.index.indexedCommit() };
+  });
+}
+
+/**
+ * Re-reads every page's links from its indexed text with the wiki's current WikiLink order, after that setting
+ * changed: one index transaction, no git reads, so it costs about as much as indexing the pages' text once. Cached
+ * HTML is keyed by the order, so pages render the new way at once.
+ */
+export async function relinkWiki(services: Services, wiki: Wiki): Promise<{ pages: number }> {
+  const repo = services.repos.open(wiki.owner, wiki.slug);
+  const index = services.indexes.open(wiki.owner, wiki.slug);
+  const runtime = services.runtimes.get(wiki.owner, wiki.slug);
+  const base = wikiBase(wiki);
+  return runtime.exclusive(async () => {
+    await catchUp(repo, index, runtime, base);
+    const head = index.indexedCommit();
+    if (head === null) return { pages: 0 };
+    const bodies = new Map(index.pageTexts().map((t) => [t.path, t.body]));
+    const upserts = index.listPages().map((row): PageInput => {
+      const body = bodies.get(row.path) ?? '';
+      const { lastCommit, ...fields } = row;
+      return { ...fields, body, links: extractLinks(body, base), lastCommit: lastCommit.oid };
+    });
+    index.apply({ head, commits: [], changes: [], upserts, deletes: [] });
+    runtime.pageSetVersion++;
+    return { pages: upserts.length };
   });
 }

@@ -64,10 +64,22 @@ void describe('tool definitions', () => {
 
   void it('instructions name the wiki, its purpose and the session start', () => {
     const text = serverInstructions(
-      [{ id: 'a/b', owner: 'a', slug: 'b', name: 'Iran', purpose: 'Tracking Iran.', visibility: 'private', role: 'owner', canWrite: true, readOnlyReason: null }],
+      [{ id: 'a/b', owner: 'a', slug: 'b', name: 'Iran', purpose: 'Tracking Iran.', visibility: 'private', homePage: 'Home', commitMessages: 'optional', role: 'owner', canWrite: true, readOnlyReason: null }],
       true,
     );
     assert.match(text, /"Iran" \(a\/b\): Tracking Iran\./);
     assert.match(text, /reading Home and Meta\/Wiki_Usage_Guide .* then get_recent_changes/);
+    assert.doesNotMatch(text, /requires a commit message/);
+  });
+
+  void it('instructions name the configured home page and a required commit message', () => {
+    const wiki = { id: 'a/b', owner: 'a', slug: 'b', name: 'Iran', purpose: 'Tracking Iran.', visibility: 'private', homePage: 'Start/Here', commitMessages: 'required', role: 'owner', canWrite: true, readOnlyReason: null } as const;
+    const one = serverInstructions([wiki], true);
+    assert.match(one, /reading Start\/Here and Meta\/Wiki_Usage_Guide \(read_notes with paths \["Start\/Here","Meta\/Wiki_Usage_Guide"\]\)/);
+    assert.doesNotMatch(one, /reading Home/);
+    assert.match(one, /requires a commit message: pass commit_message with every write/);
+    const two = serverInstructions([wiki, { ...wiki, id: 'a/c', slug: 'c', homePage: 'Home', commitMessages: 'optional' }], false);
+    assert.match(two, /- a\/b — .* Its home page is Start\/Here\. Every write there needs commit_message\./);
+    assert.doesNotMatch(two, /- a\/c — .*Its home page/);
   });
 });

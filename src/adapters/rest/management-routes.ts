@@ -30,6 +30,10 @@ const schemas = {
       purpose: z.string().max(5000).optional(),
       categories: z.array(z.string().max(100)).max(100).optional(),
       visibility: z.enum(['public', 'private']).optional(),
+      // Checked by the use case, whose error names the allowed values.
+      home_page: z.string().max(2048).optional(),
+      commit_messages: z.string().max(100).optional(),
+      wikilink_order: z.string().max(100).optional(),
     })
     .strict(),
   confirm: z.object({ confirm: z.string().max(300).optional() }),
@@ -109,7 +113,8 @@ export function registerManagementRoutes(app: FastifyInstance, services: Service
   app.patch(W, async (req, reply) => {
     const who = await actor(req);
     const b = parse(schemas.settings, req.body, 'body');
-    return send(reply, await mgmt.updateWikiSettings(services, who, wikiOf(req), defined(b)));
+    const { home_page: homePage, commit_messages: commitMessages, wikilink_order: wikilinkOrder, ...rest } = b;
+    return send(reply, await mgmt.updateWikiSettings(services, who, wikiOf(req), defined({ ...rest, homePage, commitMessages, wikilinkOrder })));
   });
 
   app.delete(W, async (req, reply) => {

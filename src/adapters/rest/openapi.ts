@@ -185,6 +185,9 @@ function managementPaths(): Record<string, Record<string, unknown>> {
     visibility: str(undefined, { enum: ['public', 'private'] }),
     categories: arr(str()),
     created_at: str(),
+    home_page: str('The page the wiki\'s root address shows.'),
+    commit_messages: str('Whether writes need a commit message.', { enum: ['optional', 'required', 'disabled'] }),
+    wikilink_order: str('Which side of a WikiLink\'s pipe names the page.', { enum: ['page-text', 'text-page'] }),
     role: str('The caller\'s relation to the wiki.', { enum: ['owner', 'admin', 'editor', 'viewer', 'public'] }),
     owner_tier: str(undefined, { enum: ['free', 'premium', 'lapsed'] }),
     'usage?': wikiUsage,
@@ -205,6 +208,14 @@ function managementPaths(): Record<string, Record<string, unknown>> {
     'purpose?': str('What the wiki is for; at most 2,000 characters.'),
     'categories?': arr(str(), '1 to 50 distinct category names.'),
     'visibility?': str(undefined, { enum: ['public', 'private'] }),
+    'home_page?': str('The page the wiki\'s root shows (default Home): a valid page path; it need not exist yet.'),
+    'commit_messages?': str(
+      'optional (default): a default message when none is given; required: a write without commit_message is refused (INVALID_INPUT); disabled: given messages are replaced by the default. Pushes over git are exempt.',
+      { enum: ['optional', 'required', 'disabled'] },
+    ),
+    'wikilink_order?': str('page-text (default): [[Page|Text]]; text-page: [[Text|Page]] as in Otterwiki. Changing it re-reads every page\'s links.', {
+      enum: ['page-text', 'text-page'],
+    }),
   };
   const confirm = (what: string) => obj({ confirm: str(what) });
   const manage = { '403': errorResponse('FORBIDDEN: not the owner, or a token limited to one wiki or to reading (managing needs a token for all wikis with write scope); QUOTA_EXCEEDED with limit, usage and max.') };
@@ -235,7 +246,7 @@ function managementPaths(): Record<string, Record<string, unknown>> {
     '/api/v1/wikis': {
       get: M('wikis', {
         summary: 'The wikis the caller can read (owned and shared), with what they may do in each.',
-        responses: { '200': ok('Wikis.', obj({ wikis: arr(obj({ id: str(), owner: str(), slug: str(), name: str(), purpose: str(), visibility: str(), role: str(), can_write: bool(), read_only_reason: nullable(str()) })) })) },
+        responses: { '200': ok('Wikis.', obj({ wikis: arr(obj({ id: str(), owner: str(), slug: str(), name: str(), purpose: str(), visibility: str(), home_page: str(), commit_messages: str(), role: str(), can_write: bool(), read_only_reason: nullable(str()) })) })) },
       }),
       post: M('wikis', {
         summary: 'Create a wiki owned by the caller from the bootstrap template (Home, Meta/Wiki_Usage_Guide, Meta/Page_Template), within the tier.',
@@ -246,7 +257,7 @@ function managementPaths(): Record<string, Record<string, unknown>> {
     },
     [W]: {
       get: M('wikis', { summary: 'A wiki\'s settings (and usage, for its owner).', params: wikiParams, responses: { '200': ok('The wiki.', wikiDetails) } }),
-      patch: M('wikis', { summary: 'Change the display name, purpose, categories or visibility (owner).', write: true, params: wikiParams, body: obj(settings), responses: { '200': ok('Updated.', wikiDetails) } }),
+      patch: M('wikis', { summary: 'Change the display name, purpose, categories, visibility, home page, commit-message policy or WikiLink order (owner). A bad value is a 400 naming the allowed values; nothing is changed.', write: true, params: wikiParams, body: obj(settings), responses: { '200': ok('Updated.', wikiDetails) } }),
       delete: M('wikis', {
         summary: 'Delete the wiki: repository, index and metadata (owner). `confirm` must be "owner/slug".',
         write: true,

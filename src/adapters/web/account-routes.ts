@@ -191,6 +191,9 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
               purpose: f.get('purpose') ?? undefined,
               categories: splitCategories(f.get('categories')),
               visibility: v === 'public' || v === 'private' ? v : undefined,
+              homePage: f.get('home_page') ?? undefined,
+              commitMessages: f.get('commit_messages') ?? undefined,
+              wikilinkOrder: f.get('wikilink_order') ?? undefined,
             });
             return back('saved');
           }

@@ -141,6 +141,12 @@ The assistant opens a Wikibot sign-in page; tick this wiki and choose read only 
 <pre><code>curl -H "Authorization: Bearer $TOKEN" ${origin}/api/v1/wikis/${id}/pages/Home</code></pre>`;
 }
 
+const COMMIT_MESSAGE_CHOICES: ReadonlyArray<readonly [WikiDetails['commitMessages'], string]> = [
+  ['optional', 'Optional (a default is written when left empty)'],
+  ['required', 'Required for every change'],
+  ['disabled', 'Disabled (always the default message)'],
+];
+
 export interface SettingsInput {
   wiki: WikiDetails;
   collaborators: Collaborator[];
@@ -182,6 +188,15 @@ ${hidden(csrf)}<input type="hidden" name="op" value="settings">
 <fieldset><legend>Visibility</legend>
 <label><input type="radio" name="visibility" value="private"${wiki.visibility === 'private' ? html` checked` : ''}> Private</label>
 <label><input type="radio" name="visibility" value="public"${wiki.visibility === 'public' ? html` checked` : ''}> Public</label>
+</fieldset>
+<p><label for="home_page">Home page</label><br><input id="home_page" name="home_page" required value="${wiki.homePage}" aria-describedby="home_page-help"><br>
+<small id="home_page-help">The page the wiki's address shows, e.g. Home or Projects/Start. It need not exist yet.</small></p>
+<p><label for="commit_messages">Commit messages</label><br><select id="commit_messages" name="commit_messages">${COMMIT_MESSAGE_CHOICES.map(
+  ([value, label]) => html`<option value="${value}"${value === wiki.commitMessages ? html` selected` : ''}>${label}</option>`,
+)}</select></p>
+<fieldset><legend>WikiLinks with shown text</legend>
+<label><input type="radio" name="wikilink_order" value="page-text"${wiki.wikilinkOrder === 'page-text' ? html` checked` : ''}> <code>[[Page|Text]]</code></label>
+<label><input type="radio" name="wikilink_order" value="text-page"${wiki.wikilinkOrder === 'text-page' ? html` checked` : ''}> <code>[[Text|Page]]</code> (as in Otterwiki)</label>
 </fieldset>
 <p><button type="submit" class="primary">Save settings</button></p>
 </form>

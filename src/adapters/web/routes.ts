@@ -198,7 +198,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
   // Throws WIKI_NOT_FOUND for a wiki this actor may not see: a private wiki is a 404 to strangers.
   const access = await uc.wikiAccess(services, actor, ref);
   const canWrite = can(actor, 'write', access);
-  const pageRef: vp.PageRef = { owner: access.wiki.owner, slug: access.wiki.slug, wikiName: access.wiki.name };
+  const pageRef: vp.PageRef = { owner: access.wiki.owner, slug: access.wiki.slug, wikiName: access.wiki.name, commitMessages: access.wiki.commitMessages };
   const path = target.path;
   const isPost = request.method === 'POST';
   let form = new URLSearchParams();
@@ -225,7 +225,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
 
   if (target.action === null) {
     if (isPost) return reply.code(405).send();
-    const pagePath = path || 'Home';
+    const pagePath = path || access.wiki.homePage;
     if (q.action === 'create' || q.action === 'edit') return reply.redirect(actionHref(ref.owner, ref.slug, 'edit', pagePath), 303);
     const sync = await uc.syncAttentionFor(services, actor, access);
     const banner = sync ? syncBanner(pageRef, sync) : null;

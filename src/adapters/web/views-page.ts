@@ -11,6 +11,15 @@ export interface PageRef {
   owner: string;
   slug: string;
   wikiName: string;
+  /** The wiki's commit-message setting: the forms hide the field (`disabled`) or ask for it (`required`). */
+  commitMessages?: 'optional' | 'required' | 'disabled' | undefined;
+}
+
+/** The commit-message field of a form, as the wiki's setting wants it: absent when disabled, required when required. */
+function messageField(ref: PageRef, size: number, value = '', placeholder = ''): Html | '' {
+  if (ref.commitMessages === 'disabled') return '';
+  const required = ref.commitMessages === 'required';
+  return html`<p><label for="message">Commit message${required ? ' (required)' : ''}</label> <input id="message" name="message" value="${value}"${placeholder ? html` placeholder="${placeholder}"` : ''} size="${String(size)}"${required ? html` required` : ''}></p>`;
 }
 
 /** "3 minutes ago", "2 days ago": when something happened, relative to now. */
@@ -199,7 +208,7 @@ ${
     <div class="pane preview-pane" hidden><div class="preview-label">Preview</div><article class="content preview" aria-live="polite"></article></div>
   </div>
   <p class="draft-note" hidden role="status"></p>
-  <p><label for="message">Commit message</label> <input id="message" name="message" value="${v.message}" placeholder="${v.isNew ? 'Create' : 'Update'}: ${v.path}" size="60"></p>
+  ${messageField(v.ref, 60, v.message, `${v.isNew ? 'Create' : 'Update'}: ${v.path}`)}
   <p class="form-actions"><button type="submit" class="primary">Save</button> <a href="${v.isNew ? `/${v.ref.owner}/${v.ref.slug}/` : pageHref(v.ref.owner, v.ref.slug, v.path)}">Cancel</a></p>
 </form>`;
 }
@@ -213,7 +222,7 @@ ${error ? html`<p class="banner error" role="alert">${error}</p>` : ''}
   <p><label for="new_path">New name</label> <input id="new_path" name="new_path" value="${path}" required size="50"></p>
   <p><label><input type="checkbox" name="update_links" value="1" checked> Update links to this page</label></p>
   ${linkedFrom.length ? html`<p>These pages link here and will be updated:</p><ul class="will-change">${linkedFrom.map((p) => html`<li>${p}</li>`)}</ul>` : html`<p class="muted">No other page links here.</p>`}
-  <p><label for="message">Commit message</label> <input id="message" name="message" size="50"></p>
+  ${messageField(ref, 50)}
   <p><button type="submit" class="primary">Rename</button></p>
 </form>`;
 }
@@ -229,7 +238,7 @@ export function deleteView(ref: PageRef, path: string, revision: string, attachm
       ? html`<fieldset class="subpages"><legend><label><input type="checkbox" name="with_subpages" value="1"> Also delete its ${subpages.length} sub-page(s) and their attachments</label></legend><ul>${subpages.map((p) => html`<li><a href="${pageHref(ref.owner, ref.slug, p)}">${p.replace(/_/g, ' ')}</a></li>`)}</ul></fieldset>`
       : ''
   }
-  <p><label for="message">Commit message</label> <input id="message" name="message" size="50"></p>
+  ${messageField(ref, 50)}
   <p><button type="submit" class="danger">Delete the page</button> <a href="${pageHref(ref.owner, ref.slug, path)}">Cancel</a></p>
 </form>`;
 }

@@ -22,12 +22,12 @@ const listWikis = defineTool({
   params: {},
   perWiki: false,
   returns: 'Plain text: one line per wiki — "owner/slug" (pass it as the wiki parameter), its name and purpose, your role, and read-write or read-only.',
-  next: 'Pass wiki: "owner/slug" to the other tools; start with read_note "Home" and "Meta/Wiki_Usage_Guide" of the wiki you work in.',
+  next: 'Pass wiki: "owner/slug" to the other tools; start with read_note on the home page (Home unless the line names another) and "Meta/Wiki_Usage_Guide" of the wiki you work in.',
   annotations: READ,
   async run(ctx) {
     const wikis = await ctx.wikis();
     const line = (w: WikiListing) =>
-      `- ${w.id} — ${w.name}: ${w.purpose} (${w.role}; ${w.canWrite ? 'read-write' : `read-only${w.readOnlyReason === 'lapsed' ? ': the owner\'s subscription lapsed' : w.readOnlyReason === 'token' ? ': this connection was granted read access only' : ''}`})`;
+      `- ${w.id} — ${w.name}: ${w.purpose} (${w.role}; ${w.canWrite ? 'read-write' : `read-only${w.readOnlyReason === 'lapsed' ? ': the owner\'s subscription lapsed' : w.readOnlyReason === 'token' ? ': this connection was granted read access only' : ''}`}${w.homePage === 'Home' ? '' : `; home page ${w.homePage}`}${w.commitMessages === 'required' && w.canWrite ? '; commit_message required' : ''})`;
     return {
       text: wikis.length ? [`${wikis.length} wiki${wikis.length === 1 ? '' : 's'}:`, ...wikis.map(line)].join('\n') : 'This connection reaches no wiki.',
       structured: { wikis: wikis.map((w) => ({ id: w.id, name: w.name, purpose: w.purpose, role: w.role, canWrite: w.canWrite })) },
