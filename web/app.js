@@ -1,5 +1,5 @@
 // Wikibot site script (every page, kept tiny): theme toggle, keyboard shortcuts (/ search, e edit), the phone menu,
-// and attachment uploads with progress. The page works without it.
+// attachment uploads with progress, and copy buttons on code blocks. The page works without it.
 (function () {
   'use strict';
   var root = document.documentElement;
@@ -57,6 +57,27 @@
         var edit = document.querySelector('[data-shortcut="e"]');
         if (edit) { ev.preventDefault(); location.href = edit.getAttribute('href'); }
       }
+    });
+    // A copy button on each code block of a page (Clipboard API; secure contexts only, so no button elsewhere).
+    if (navigator.clipboard) document.querySelectorAll('.content pre > code').forEach(function (code) {
+      var pre = code.parentNode, wrap = document.createElement('div'), button = document.createElement('button');
+      wrap.className = 'code-wrap';
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+      button.type = 'button';
+      button.className = 'copy-code';
+      button.title = 'Copy code';
+      button.setAttribute('aria-live', 'polite');
+      button.textContent = 'Copy';
+      button.addEventListener('click', function () {
+        var show = function (text) {
+          button.textContent = text;
+          button.classList.toggle('copied', text === 'Copied');
+          setTimeout(function () { button.textContent = 'Copy'; button.classList.remove('copied'); }, 2000);
+        };
+        navigator.clipboard.writeText(code.textContent).then(function () { show('Copied'); }, function () { show('Copy failed'); });
+      });
+      wrap.appendChild(button);
     });
     var form = document.querySelector('form.upload');
     if (form) {
