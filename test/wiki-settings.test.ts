@@ -204,6 +204,7 @@ void describe('WikiLink order', () => {
 
   void it('the web settings form changes all three settings and shows a bad value as an error, changing nothing', async () => {
     const w = await makeWebTenant(h, uniqueName('order-web'));
+    assert.match((await w.client.get(`${w.base}/-/edit/Start`)).text, /data-link-order="page-text"/);
     const page = await w.client.get(`/-/wikis/${w.name}/notes`);
     assert.match(page.text, /name="home_page"[^>]*value="Home"/);
     assert.match(page.text, /<option value="optional" selected>/);
@@ -217,6 +218,8 @@ void describe('WikiLink order', () => {
     assert.equal(ok.status, 303, ok.text);
     const wiki = await h.services.meta.getWiki(w.name, 'notes');
     assert.deepEqual([wiki?.name, wiki?.homePage, wiki?.commitMessages, wiki?.wikilinkOrder], ['Renamed', 'Start', 'required', 'text-page']);
+    // The editor completes page names on the page side of the pipe.
+    assert.match((await w.client.get(`${w.base}/-/edit/Start`)).text, /data-link-order="text-page"/);
     const again = await w.client.get(`/-/wikis/${w.name}/notes`);
     assert.match(again.text, /<option value="required" selected>/);
     assert.match(again.text, /name="wikilink_order" value="text-page" checked/);

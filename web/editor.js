@@ -31,12 +31,16 @@ function start(form, textarea) {
     return pages;
   };
 
+  // In a wiki set to [[Text|Page]] the page name follows the pipe: complete there (and right after `[[`, for links
+  // without shown text).
+  const textFirst = form.dataset.linkOrder === 'text-page';
   async function wikiLinks(context) {
-    const before = context.matchBefore(/\[\[[^\]|\n]*/);
+    const before = context.matchBefore(textFirst ? /\[\[(?:[^\]|\n]*\|)?[^\]|\n]*/ : /\[\[[^\]|\n]*/);
     if (!before) return null;
     const list = await loadPages();
+    const pipe = before.text.indexOf('|');
     return {
-      from: before.from + 2,
+      from: pipe === -1 ? before.from + 2 : before.from + pipe + 1,
       options: list.map((p) => ({ label: p.replace(/_/g, ' '), apply: p.replace(/_/g, ' ') + ']]', type: 'text' })),
       validFor: /^[^\]|\n]*$/,
     };

@@ -198,7 +198,7 @@ async function wikiRoute(services: Services, request: FastifyRequest, reply: Fas
   // Throws WIKI_NOT_FOUND for a wiki this actor may not see: a private wiki is a 404 to strangers.
   const access = await uc.wikiAccess(services, actor, ref);
   const canWrite = can(actor, 'write', access);
-  const pageRef: vp.PageRef = { owner: access.wiki.owner, slug: access.wiki.slug, wikiName: access.wiki.name, commitMessages: access.wiki.commitMessages };
+  const pageRef: vp.PageRef = { owner: access.wiki.owner, slug: access.wiki.slug, wikiName: access.wiki.name, commitMessages: access.wiki.commitMessages, linkOrder: access.wiki.wikilinkOrder };
   const path = target.path;
   const isPost = request.method === 'POST';
   let form = new URLSearchParams();

@@ -13,6 +13,8 @@ export interface PageRef {
   wikiName: string;
   /** The wiki's commit-message setting: the forms hide the field (`disabled`) or ask for it (`required`). */
   commitMessages?: 'optional' | 'required' | 'disabled' | undefined;
+  /** The wiki's WikiLink order, for the editor's link completion. */
+  linkOrder?: 'page-text' | 'text-page' | undefined;
 }
 
 /** The commit-message field of a form, as the wiki's setting wants it: absent when disabled, required when required. */
@@ -196,7 +198,7 @@ ${
 <section class="conflict-theirs" aria-label="The current page"><h2>Current page</h2><pre class="source">${v.conflict.current}</pre></section>`
     : ''
 }
-<form method="post" action="${action}" class="editor-form" id="editor-form" data-path="${v.path}" data-wiki="${v.ref.owner}/${v.ref.slug}" data-preview="${actionHref(v.ref.owner, v.ref.slug, 'preview')}" data-pages="${actionHref(v.ref.owner, v.ref.slug, 'pages.json')}" data-upload="${actionHref(v.ref.owner, v.ref.slug, 'upload', v.path)}">
+<form method="post" action="${action}" class="editor-form" id="editor-form" data-path="${v.path}" data-wiki="${v.ref.owner}/${v.ref.slug}" data-preview="${actionHref(v.ref.owner, v.ref.slug, 'preview')}" data-pages="${actionHref(v.ref.owner, v.ref.slug, 'pages.json')}" data-link-order="${v.ref.linkOrder ?? 'page-text'}" data-upload="${actionHref(v.ref.owner, v.ref.slug, 'upload', v.path)}">
   ${csrfField(v.csrf)}
   <input type="hidden" name="revision" value="${v.revision}">
   ${v.isNew ? html`<p><label for="path">Page name</label> <input id="path" name="path" value="${v.path}" required></p>` : ''}
