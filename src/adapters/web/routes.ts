@@ -17,7 +17,7 @@ import { WEB_STATUS } from './error-table.js';
 import { html, type Html } from './html.js';
 import { checkCsrf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
 import { LRUCache } from 'lru-cache';
-import { layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
+import { hasMath, layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
 import { providerButtons } from './oidc-views.js';
 import * as vw from './views-wiki.js';
@@ -173,7 +173,9 @@ export function registerWebRoutes(app: FastifyInstance, services: Services): voi
 
 function sendHtml(reply: FastifyReply, ctx: WebContext | null, status: number, title: string, body: Html, wiki: WikiFrame | null, scripts?: string[]) {
   const styleNonce = scripts?.length ? randomBytes(16).toString('base64url') : null;
-  securityHeaders(reply, styleNonce).code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+  // The editor's preview may show math too.
+  const math = hasMath(body.value) || (scripts?.includes('editor.js') ?? false);
+  securityHeaders(reply, styleNonce, math).code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
   if (ctx?.newCsrfCookie) reply.header('set-cookie', `${CSRF_COOKIE}=${ctx.newCsrfCookie}; Path=/; HttpOnly; SameSite=Lax`);
   const user = ctx?.actor.user ?? null;
   return reply.send(
@@ -186,6 +188,7 @@ function sendHtml(reply: FastifyReply, ctx: WebContext | null, status: number, t
       here: ctx?.here ?? '/',
       ...(scripts ? { scripts } : {}),
       ...(styleNonce ? { styleNonce } : {}),
+      math,
     }),
   );
 }
