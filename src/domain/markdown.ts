@@ -444,11 +444,10 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     section: ['footnotes'],
     hr: ['footnotes-sep'],
     input: ['task-list-item-checkbox'],
+    th: ['align-left', 'align-right', 'align-center'],
+    td: ['align-left', 'align-right', 'align-center'],
   },
-  allowedStyles: {
-    th: { 'text-align': [/^(left|right|center)$/] },
-    td: { 'text-align': [/^(left|right|center)$/] },
-  },
+
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
@@ -468,6 +467,9 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     'title',
   ],
   transformTags: {
+    // Table alignment as a class: the site's CSP allows no style attributes (pages with math aside).
+    th: tableCellAlignment,
+    td: tableCellAlignment,
     // Only read-only checkboxes (task lists) survive; any other input is marked here and dropped below.
     input: (_tag, attribs) => ({
       tagName: 'input',
@@ -481,6 +483,12 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   },
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
 };
+
+function tableCellAlignment(tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
+  const align = /^\s*text-align\s*:\s*(left|right|center)\s*;?\s*$/i.exec(attribs.style ?? '')?.[1]?.toLowerCase();
+  const { style: _style, ...rest } = attribs;
+  return { tagName, attribs: align === undefined ? rest : { ...rest, class: `align-${align}` } };
+}
 
 /** Sanitizes HTML with the page allowlist (exported for HTML that does not come from `renderMarkdown`). */
 export function sanitizePageHtml(html: string): string {
