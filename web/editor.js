@@ -115,17 +115,24 @@ function start(form, textarea) {
     }
   }
 
+  // Only the newest preview may land: on a slow connection an older answer can arrive after a newer one.
+  let previewRequest = null;
+
   async function renderPreview() {
+    previewRequest?.abort();
+    const request = new AbortController();
+    previewRequest = request;
     const body = new URLSearchParams({ _csrf: csrf(), content: view.state.doc.toString() });
     try {
-      const res = await fetch(form.dataset.preview, { method: 'POST', body, credentials: 'same-origin', headers: { 'x-csrf-token': csrf() } });
-      if (res.ok) {
+      const res = await fetch(form.dataset.preview, { method: 'POST', body, credentials: 'same-origin', headers: { 'x-csrf-token': csrf() }, signal: request.signal });
+      const html = res.ok ? await res.text() : null;
+      if (html !== null && previewRequest === request) {
         // Sanitized by the server (the same renderer as page views); the CSP forbids inline script besides.
-        preview.innerHTML = await res.text();
+        preview.innerHTML = html;
         previewPane.hidden = false;
       }
     } catch {
-      /* offline: keep the last preview */
+      /* offline or superseded: keep the last preview */
     }
   }
 
