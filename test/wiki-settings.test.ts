@@ -62,9 +62,13 @@ void describe('home page', () => {
     const before = await w.client.get(`${w.base}/`);
     assert.equal(before.status, 200);
     assert.doesNotMatch(before.text, /Welcome aboard/);
+    const orphans = async () =>
+      ((await h.request('GET', `/api/v1/wikis/${w.name}/notes/orphans`, { token })).json as { pages: Array<{ path: string }> }).pages.map((p) => p.path);
+    assert.ok((await orphans()).includes('Start'), 'nobody links to Start');
     const patch = await h.request('PATCH', `/api/v1/wikis/${w.name}/notes`, { token, body: { home_page: 'Start' } });
     assert.equal(patch.status, 200, patch.text);
     assert.match((await w.client.get(`${w.base}/`)).text, /Welcome aboard/);
+    assert.ok(!(await orphans()).includes('Start'), 'the home page is the root, no orphan');
     await h.request('PATCH', `/api/v1/wikis/${w.name}/notes`, { token, body: { home_page: 'Not/Yet' } });
     const missing = await w.client.get(`${w.base}/`);
     assert.equal(missing.status, 404);

@@ -154,8 +154,8 @@ export interface WikiIndex {
   /** Links pointing at this page (by key, so any spelling counts). */
   linksTo(path: string): LinkRow[];
   allLinks(): LinkRow[];
-  /** Pages nobody links to (Home excluded). */
-  orphans(): PageRow[];
+  /** Pages nobody links to, but the wiki's home page (`Home` unless given). */
+  orphans(home?: string): PageRow[];
   brokenLinks(): LinkRow[];
   /** Pages whose `last_updated` (or, without one, last change) is before `before` (ISO date). */
   stale(before: string): PageRow[];

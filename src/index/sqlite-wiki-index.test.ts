@@ -526,7 +526,7 @@ void test('linksTo finds links by key, whatever their spelling, and to missing p
   });
 });
 
-void test('orphans exclude Home and ignore self-links; broken links are those to no page', () => {
+void test('orphans exclude the home page and ignore self-links; broken links are those to no page', () => {
   withIndex((index) => {
     seedLinks(index);
     assert.deepEqual(paths(index.orphans()), ['C', 'D', 'E']);
@@ -545,6 +545,8 @@ void test('orphans exclude Home and ignore self-links; broken links are those to
       ['Missing', 'B'],
     );
     assert.deepEqual(paths(index.orphans()), ['C', 'D', 'E']);
+    // A wiki whose home page is another page: that one is the root instead (its name matched as pages are).
+    assert.deepEqual(paths(index.orphans('d')), ['C', 'E']);
   });
 });
 

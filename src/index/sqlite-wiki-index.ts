@@ -40,7 +40,6 @@ const SEARCH_LIMIT = { default: 20, max: 100 };
 const HISTORY_LIMIT = { default: 50, max: 500 };
 const RECENT_LIMIT = { default: 50, max: 500 };
 const SNIPPET_TOKENS = 24;
-const HOME_KEY = 'home';
 
 interface CommitDbRow {
   seq: number;
@@ -155,7 +154,7 @@ class Connection {
       brokenLinks: p<LinkDbRow>(`SELECT s.path AS source, l.target, l.anchor, l.kind, NULL AS resolved
         FROM links l JOIN pages s ON s.id = l.source_id
         WHERE l.target_key NOT IN (SELECT key FROM pages) ORDER BY s.path, l.id`),
-      orphans: p<PageDbRow>(`SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE p.key <> '${HOME_KEY}'
+      orphans: p<PageDbRow>(`SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE p.key <> ?
         AND NOT EXISTS (SELECT 1 FROM links l WHERE l.target_key = p.key AND l.source_id <> p.id) ORDER BY p.path`),
       stale: p<PageDbRow>(`SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM}
         WHERE coalesce(p.last_updated_ms, c.date_ms) < ? ORDER BY coalesce(p.last_updated_ms, c.date_ms), p.path`),
@@ -392,8 +391,8 @@ export class SqliteWikiIndex implements WikiIndex {
     return this.read((c) => c.s.allLinks.all().map(toLinkRow));
   }
 
-  orphans(): PageRow[] {
-    return this.read((c) => c.s.orphans.all().map(toPageRow));
+  orphans(home = 'Home'): PageRow[] {
+    return this.read((c) => c.s.orphans.all(keyOf(home)).map(toPageRow));
   }
 
   brokenLinks(): LinkRow[] {

@@ -116,7 +116,7 @@ export async function linkGraph(services: Services, actor: Actor, input: WikiRef
 
 export async function orphanPages(services: Services, actor: Actor, input: WikiRef) {
   const w = await openWiki(services, actor, input, 'read');
-  return w.index.orphans().map(summarizePage);
+  return w.index.orphans(w.wiki.homePage).map(summarizePage);
 }
 
 export async function brokenLinks(services: Services, actor: Actor, input: WikiRef) {
