@@ -1,6 +1,7 @@
 /**
  * HTTP statuses of WikiError codes, shared by the adapters that answer over HTTP (REST JSON and web pages agree on
- * what a refusal means). Typed as a full record: a new code does not compile until it is mapped here.
+ * what a refusal means). Typed as a full record: a new code does not compile until it is mapped here. Also the
+ * conditional-request check both answer with.
  */
 import type { ErrorCode } from '../errors.js';
 
@@ -29,3 +30,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   REPOSITORY_CORRUPT: 500,
   INTERNAL: 500,
 };
+
+/** Whether an `If-None-Match` header names `etag` (strongly or weakly) or `*`: then the answer is 304. */
+export function etagMatches(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  return String(ifNoneMatch ?? '')
+    .split(/\s*,\s*/)
+    .some((tag) => tag === etag || tag === `W/${etag}` || tag === '*');
+}

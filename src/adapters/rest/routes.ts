@@ -9,6 +9,7 @@ import type { Actor } from '../../auth/actor.js';
 import { anonymous } from '../../auth/actor.js';
 import { WikiError } from '../../errors.js';
 import * as uc from '../../usecases/index.js';
+import { etagMatches } from '../http-status.js';
 import type { Services, WikiRef } from '../../usecases/index.js';
 import { snake } from './json.js';
 
@@ -239,8 +240,7 @@ export function registerRestRoutes(app: FastifyInstance, services: Services): vo
         const t = parse(schemas.thumbnail, q, 'query');
         const thumb = await uc.attachmentThumbnail(services, who, { ...input, filename: op.name, size: t.size ?? 200, ...opt('revision', t.revision) });
         reply.header('etag', thumb.etag).header('cache-control', 'private, no-cache').header('x-content-type-options', 'nosniff');
-        const match = String(req.headers['if-none-match'] ?? '');
-        if (match.split(/\s*,\s*/).some((e) => e === thumb.etag || e === `W/${thumb.etag}` || e === '*')) return reply.code(304).send();
+        if (etagMatches(req.headers['if-none-match'], thumb.etag)) return reply.code(304).send();
         const image = await thumb.render();
         return reply
           .code(200)

@@ -22,6 +22,7 @@ import * as vp from './views-page.js';
 import { providerButtons } from './oidc-views.js';
 import * as vw from './views-wiki.js';
 import { syncBanner, syncView } from './views-sync.js';
+import { etagMatches } from '../http-status.js';
 
 /** Requests whose errors are answered as JSON (the editor's fetches). */
 const jsonRequests = new WeakSet<FastifyRequest>();
@@ -595,8 +596,7 @@ async function sendThumbnail(services: Services, actor: Actor, request: FastifyR
     .header('cache-control', fixed ? 'private, max-age=31536000, immutable' : 'private, no-cache')
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', "default-src 'none'; sandbox");
-  const match = String(request.headers['if-none-match'] ?? '');
-  if (match.split(/\s*,\s*/).some((t) => t === thumb.etag || t === `W/${thumb.etag}` || t === '*')) return reply.code(304).send();
+  if (etagMatches(request.headers['if-none-match'], thumb.etag)) return reply.code(304).send();
   const t = await thumb.render();
   return reply
     .code(200)
