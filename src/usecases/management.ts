@@ -12,7 +12,7 @@ import { WikiError } from '../errors.js';
 import type { CommitMessagePolicy, Role, Tier, User, Visibility, Wiki, WikiLinkOrder, WikiPatch } from '../meta/meta-store.js';
 import type { Services } from './services.js';
 import { relinkWiki } from './wikis.js';
-import { ensureIndexed, wikiAccess, wikiBase, type OpenWiki, type WikiRef } from './wiki-access.js';
+import { ensureIndexed, relationTo, wikiAccess, wikiBase, type OpenWiki, type WikiRef } from './wiki-access.js';
 
 /** The limits that apply to an account of `tier` (a lapsed account falls back to the free limits). */
 export function limitsOf(services: Services, tier: Tier): TierLimits {
@@ -146,7 +146,7 @@ export interface WikiDetails {
 export async function describeWiki(services: Services, actor: Actor, ref: WikiRef): Promise<WikiDetails> {
   const access = await wikiAccess(services, actor, ref);
   const { wiki } = access;
-  const role: WikiDetails['role'] = actor.user?.id === wiki.ownerId ? 'owner' : (access.role ?? (actor.user?.isAdmin ? 'admin' : 'public'));
+  const role = relationTo(actor, access);
   const details: WikiDetails = {
     id: `${wiki.owner}/${wiki.slug}`,
     owner: wiki.owner,

@@ -8,7 +8,7 @@ import { WikiError } from '../errors.js';
 import type { Repo } from '../git/repo-store.js';
 import type { WikiBase } from '../domain/index.js';
 import type { WikiIndex } from '../index/index-store.js';
-import type { Wiki } from '../meta/meta-store.js';
+import type { Role, Wiki } from '../meta/meta-store.js';
 import { catchUp } from './catch-up.js';
 import type { WikiRuntime } from './runtime.js';
 import type { Services } from './services.js';
@@ -63,6 +63,12 @@ export async function wikiAccess(services: Services, actor: Actor, ref: WikiRef)
   const access: WikiAccess = { wiki, role, ownerTier: owner?.tier ?? 'free' };
   if (!can(actor, 'read', access)) throw notFound;
   return access;
+}
+
+/** How the actor stands to a wiki it can read: its owner, a collaborator's role, site admin, or only as the public. */
+export function relationTo(actor: Actor, access: WikiAccess): 'owner' | 'admin' | Role | 'public' {
+  if (actor.user?.id === access.wiki.ownerId) return 'owner';
+  return access.role ?? (actor.user?.isAdmin ? 'admin' : 'public');
 }
 
 function refusal(actor: Actor, action: Action, access: WikiAccess): WikiError {

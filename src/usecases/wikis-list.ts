@@ -6,7 +6,7 @@ import type { Actor } from '../auth/actor.js';
 import { can, type WikiAccess } from '../auth/policy.js';
 import type { Role, Tier, Wiki } from '../meta/meta-store.js';
 import type { Services } from './services.js';
-import { wikiAccess, type WikiRef } from './wiki-access.js';
+import { relationTo, wikiAccess, type WikiRef } from './wiki-access.js';
 
 export interface WikiListing {
   /** `owner/slug`, the way tools name the wiki. */
@@ -78,7 +78,7 @@ function listingOf(actor: Actor, access: WikiAccess): WikiListing {
     else if (access.ownerTier === 'lapsed') readOnlyReason = 'lapsed';
     else readOnlyReason = 'role';
   }
-  const role: WikiListing['role'] = actor.user?.id === wiki.ownerId ? 'owner' : (access.role ?? (actor.user?.isAdmin ? 'admin' : 'public'));
+  const role = relationTo(actor, access);
   return {
     id: `${wiki.owner}/${wiki.slug}`,
     owner: wiki.owner,
