@@ -16,7 +16,7 @@ export { getSync, linkSync, runSyncNow, syncAttentionFor, syncNeedsAttention, sy
 export { beginPush, MAIN_REF, PushSession, type PushedObjects, type RefUpdate } from './git-push.js';
 export { deletePage, editPage, editPageSection, readPage, renamePage, renderPreview, writePage } from './pages.js';
 export type { PageView, WriteResult } from './pages.js';
-export { brokenLinks, linkGraph, listPages, orphanPages, pageLinks, searchWiki, stalePages } from './queries.js';
+export { brokenLinks, linkGraph, listPages, orphanPages, pageLinks, searchWiki, stalePages, type PageSummary } from './queries.js';
 export { closeServices, openServices } from './services.js';
 export type { Logger, Services } from './services.js';
 export { createWiki, reindexWiki } from './wikis.js';

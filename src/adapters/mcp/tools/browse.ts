@@ -9,26 +9,14 @@ import { defineTool } from '../tool.js';
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 
-interface Summary {
-  path: string;
-  title: string;
-  category: string | null;
-  tags: string[];
-  wordCount: number;
-  archived: boolean;
-  lastUpdated: string | null;
-  revision: string;
-  lastChange: { date: string; authorName: string };
-}
-
-const pageLine = (p: Summary): string => {
+const pageLine = (p: uc.PageSummary): string => {
   const bits = [p.category ?? 'no category', `${p.wordCount} words`, `updated ${p.lastUpdated ?? p.lastChange.date.slice(0, 10)}`];
   if (p.tags.length) bits.push(`tags ${p.tags.join(', ')}`);
   if (p.archived) bits.push('archived');
   return `- ${p.path} — ${p.title} (${bits.join('; ')})`;
 };
 
-const slim = (p: Summary) => ({ path: p.path, title: p.title, category: p.category, tags: p.tags, wordCount: p.wordCount, lastUpdated: p.lastUpdated, revision: p.revision });
+const slim = (p: uc.PageSummary) => ({ path: p.path, title: p.title, category: p.category, tags: p.tags, wordCount: p.wordCount, lastUpdated: p.lastUpdated, revision: p.revision });
 
 const listNotes = defineTool({
   name: 'list_notes',
