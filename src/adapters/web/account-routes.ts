@@ -21,20 +21,8 @@ import { providersSection } from './oidc-views.js';
 import * as dv from './dashboard-views.js';
 import { WEB_STATUS } from './error-table.js';
 import type { Html } from './html.js';
-import { checkCsrf, cookie, CSRF_COOKIE, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
+import { checkCsrf, formOf, cookie, CSRF_COOKIE, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
 import { layout } from './layout.js';
-
-/** Form fields of a urlencoded body (the app parses every non-JSON body as a buffer). */
-export function formOf(request: FastifyRequest): URLSearchParams {
-  const body = request.body;
-  if (Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8'));
-  if (body && typeof body === 'object') {
-    const out = new URLSearchParams();
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') out.set(k, v);
-    return out;
-  }
-  return new URLSearchParams();
-}
 
 /** Sends a full HTML page in the site frame (no wiki sidebar). */
 export function sendPage(reply: FastifyReply, ctx: WebContext | null, status: number, title: string, body: Html): FastifyReply {

@@ -10,10 +10,10 @@ import { confirmEmailChange } from '../../usecases/credentials.js';
 import { verifyEmail } from '../../usecases/email.js';
 import type { Services } from '../../usecases/index.js';
 import { requestPasswordReset, resetPassword } from '../../usecases/password-reset.js';
-import { formOf, installErrorPage, sendPage } from './account-routes.js';
+import { installErrorPage, sendPage } from './account-routes.js';
 import * as ev from './email-views.js';
 import { WEB_STATUS } from './error-table.js';
-import { checkCsrf, webContext } from './http.js';
+import { checkCsrf, formOf, webContext } from './http.js';
 
 /** Reset requests allowed per address and account, and per address, in an hour: enough for a typo, not for mail bombing. */
 export const RESET_PER_ACCOUNT = 3;

@@ -25,6 +25,18 @@ export interface WebContext {
   here: string;
 }
 
+/** Form fields of a urlencoded (or JSON) body (the app parses every non-JSON body as a buffer). */
+export function formOf(request: FastifyRequest): URLSearchParams {
+  const body = request.body;
+  if (Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8'));
+  if (body && typeof body === 'object') {
+    const out = new URLSearchParams();
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') out.set(k, v);
+    return out;
+  }
+  return new URLSearchParams();
+}
+
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!header) return out;

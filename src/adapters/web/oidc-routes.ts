@@ -15,10 +15,10 @@ import type { Services } from '../../usecases/index.js';
 import * as uc from '../../usecases/index.js';
 import { completeOidcLogin, providerOf, unlinkIdentity, type OidcClaims } from '../../usecases/oidc-login.js';
 import { openSession } from '../../usecases/sessions.js';
-import { formOf, installErrorPage, sendPage } from './account-routes.js';
+import { installErrorPage, sendPage } from './account-routes.js';
 import { WEB_STATUS } from './error-table.js';
 import { githubAuthorizationUrl, githubClaims, GitHubSignInError } from './github-oauth.js';
-import { checkCsrf, cookie, isSecure, parseCookies, safeNext, SESSION_COOKIE, webContext } from './http.js';
+import { checkCsrf, formOf, cookie, isSecure, parseCookies, safeNext, SESSION_COOKIE, webContext } from './http.js';
 import * as ov from './oidc-views.js';
 
 const FLOW_COOKIE = 'wb_oidc';

@@ -15,7 +15,7 @@ import type { Services, WikiRef } from '../../usecases/index.js';
 import { getAsset } from './assets.js';
 import { WEB_STATUS } from './error-table.js';
 import { html, type Html } from './html.js';
-import { checkCsrf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
+import { checkCsrf, formOf, cookie, CSRF_COOKIE, pageHref, actionHref, safeNext, securityHeaders, SESSION_COOKIE, webContext, type WebContext } from './http.js';
 import { LRUCache } from 'lru-cache';
 import { hasMath, layout, markCurrent, pageTree, type WikiFrame } from './layout.js';
 import * as vp from './views-page.js';
@@ -56,18 +56,6 @@ function parseTarget(request: FastifyRequest): Target {
   const segments = tail === '' ? [] : tail.split('/').map(decodeSegment);
   if (segments[0] === '-') return { ref, action: segments[1] ?? '', path: segments.slice(2).join('/') };
   return { ref, action: null, path: segments.join('/') };
-}
-
-/** Form fields of a urlencoded (or JSON) body. */
-function formOf(request: FastifyRequest): URLSearchParams {
-  const body = request.body;
-  if (Buffer.isBuffer(body)) return new URLSearchParams(body.toString('utf8'));
-  if (body && typeof body === 'object') {
-    const out = new URLSearchParams();
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === 'string') out.set(k, v);
-    return out;
-  }
-  return new URLSearchParams();
 }
 
 const field = (f: URLSearchParams, name: string): string | undefined => f.get(name) ?? undefined;
