@@ -152,7 +152,7 @@ export async function uploadAttachment(services: Services, actor: Actor, input: 
     }
     return {
       edits: [{ path, content: input.content }],
-      message: commitMessage(actor, input.commitMessage, `Upload: ${path}`),
+      message: commitMessage(actor, input.commitMessage, `Upload: ${path}`, w.wiki),
       result: (commit: LogEntry | null) => ({
         name,
         path,
@@ -244,7 +244,7 @@ export async function deleteAttachment(services: Services, actor: Actor, input: 
     }
     return {
       edits: [{ path, delete: true as const }],
-      message: commitMessage(actor, input.commitMessage, `Delete attachment: ${path}`),
+      message: commitMessage(actor, input.commitMessage, `Delete attachment: ${path}`, w.wiki),
       result: (commit: LogEntry | null) => ({ name, path, commit: commit ? summarizeCommit(commit) : null }),
     };
   });
@@ -265,7 +265,7 @@ export async function renameAttachment(services: Services, actor: Actor, input: 
     }
     return {
       edits: [{ path: folder + newName, from: folder + name }],
-      message: commitMessage(actor, input.commitMessage, `Rename attachment: ${folder + name} -> ${newName}`),
+      message: commitMessage(actor, input.commitMessage, `Rename attachment: ${folder + name} -> ${newName}`, w.wiki),
       result: (commit: LogEntry | null) => ({ name: newName, path: folder + newName, commit: commit ? summarizeCommit(commit) : null }),
     };
   });

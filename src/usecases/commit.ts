@@ -2,7 +2,6 @@
  * Writing to a wiki: one writer at a time per wiki in this process, a compare-and-swap against other processes,
  * and the index updated before the write returns (read your writes).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor } from '../auth/actor.js';
 import { isWikiError, WikiError } from '../errors.js';
 import { RefConflictError, type LogEntry, type Signature, type TreeEdit } from '../git/repo-store.js';
@@ -21,12 +20,6 @@ export interface PlannedCommit<T> {
 const MAX_ATTEMPTS = 8;
 
 /**
- * The wiki whose commit is being planned. `commitMessage` reads its commit-message setting from here, so every write
- * planned through `commitPlanned` obeys the setting whoever builds the message (pages, attachments, revert, …).
- */
-const planning = new AsyncLocalStorage<Wiki>();
-
-/**
  * Runs `plan` against the current head and commits what it returns. If another process moved `main` between
  * planning and committing, the index catches up and `plan` runs again on the new head, so nothing is ever lost.
  */
@@ -37,7 +30,7 @@ export async function commitPlanned<T>(w: OpenWiki, plan: (head: string | null) 
     for (let attempt = 1; ; attempt++) {
       await catchUp(w.repo, w.index, w.runtime, w.base);
       const head = w.repo.head();
-      const planned = await planning.run(w.wiki, () => plan(head));
+      const planned = await plan(head);
       if (planned.edits.length === 0) return planned.result(null);
       try {
         const entry = await w.repo.commit({
@@ -93,12 +86,11 @@ const MESSAGE_FIELD: Record<Actor['door'], string> = {
 };
 
 /**
- * The caller's message (or a default), prefixed by the door it came through. Inside `commitPlanned` the wiki's
- * `commit_messages` setting applies: `required` refuses a missing message (INVALID_INPUT), `disabled` replaces any
- * given message by the default.
+ * The caller's message (or a default), prefixed by the door it came through. The `wiki` written to applies its
+ * `commit_messages` setting: `required` refuses a missing message (INVALID_INPUT), `disabled` replaces any given
+ * message by the default. Without one (a wiki made from a template brings its own history) any message goes.
  */
-export function commitMessage(actor: Actor, given: string | undefined, fallback: string): string {
-  const wiki = planning.getStore();
+export function commitMessage(actor: Actor, given: string | undefined, fallback: string, wiki: Wiki | null = null): string {
   const policy = wiki?.commitMessages ?? 'optional';
   const wanted = policy === 'disabled' ? '' : (given?.trim() ?? '');
   if (policy === 'required' && !wanted && wiki) {

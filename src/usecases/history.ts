@@ -133,7 +133,7 @@ export async function revertCommit(services: Services, actor: Actor, input: Reve
     if (!edits.length) throw new WikiError('NOTHING_TO_REVERT', `Commit ${oid.slice(0, 7)} is already undone.`, { commit: oid });
     return {
       edits,
-      message: commitMessage(actor, input.commitMessage, `Revert "${subject.replace(/^\[(api|mcp)\] /, '')}"\n\nThis reverts commit ${oid}.`),
+      message: commitMessage(actor, input.commitMessage, `Revert "${subject.replace(/^\[(api|mcp)\] /, '')}"\n\nThis reverts commit ${oid}.`, w.wiki),
       result: (commit: LogEntry | null) => ({
         reverted: oid,
         revision: commit?.oid ?? head,

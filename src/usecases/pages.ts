@@ -261,7 +261,7 @@ function planWrite(
   return {
     edits: unchanged ? [] : [{ path: pageFile(path), content }],
     // Nothing to commit needs no message (a wiki that requires one must not refuse a save that changes nothing).
-    message: unchanged ? '' : commitMessage(w.actor, message, `${verb}: ${path}`),
+    message: unchanged ? '' : commitMessage(w.actor, message, `${verb}: ${path}`, w.wiki),
     result: (commit: LogEntry | null): WriteResult => {
       const now = page && !commit ? page.lastCommit.oid : (commit?.oid ?? '');
       return {
@@ -326,7 +326,7 @@ export async function deletePage(services: Services, actor: Actor, input: Delete
     const also = subpages.length ? ` (and ${subpages.length} sub-page${subpages.length === 1 ? '' : 's'})` : '';
     return {
       edits,
-      message: commitMessage(actor, input.commitMessage, `Delete: ${page.path}${also}`),
+      message: commitMessage(actor, input.commitMessage, `Delete: ${page.path}${also}`, w.wiki),
       result: (commit: LogEntry | null) => ({
         path: page.path,
         deletedAttachments: attachments.map((a) => a.name),
@@ -385,7 +385,7 @@ export async function renamePage(services: Services, actor: Actor, input: Rename
     }
     return {
       edits,
-      message: commitMessage(actor, input.commitMessage, `Rename: ${page.path} -> ${newPath}`),
+      message: commitMessage(actor, input.commitMessage, `Rename: ${page.path} -> ${newPath}`, w.wiki),
       result: (commit: LogEntry | null) => ({
         path: newPath,
         oldPath: page.path,
